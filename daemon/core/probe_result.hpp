@@ -1,0 +1,64 @@
+#pragma once
+
+#include <chrono>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace runbookd {
+
+// unknown means the probe could not decide (misconfiguration, an internal error); it is never
+// treated as healthy.
+enum class ProbeStatus { kHealthy, kUnhealthy, kUnknown };
+
+// Why a probe ended as it did. Closed: it is a metric label and rules may match on it.
+enum class ProbeReason {
+  kOk,
+  kTimeout,               // the target did not answer within the probe's timeout
+  kConnectionRefused,     // RST on connect
+  kConnectionFailed,      // other network errors: unreachable, reset, closed early
+  kDnsError,              // the target's name did not resolve
+  kTlsError,              // TLS handshake failed for a reason other than the certificate
+  kCertExpired,           // the peer's certificate (or one in its chain) is past notAfter
+  kCertUntrusted,         // chain does not verify against the configured CAs
+  kCertHostnameMismatch,  // certificate does not cover the name asked for
+  kCertExpiringSoon,      // valid, but fewer days left than min_days_left
+  kHttpStatus,            // status code not in expect_status
+  kBodyMismatch,          // body regex failed (or a fail_if regex matched)
+  kBodyTooLarge,          // body exceeded max_body_bytes
+  kRedirect,              // redirect not allowed, or too many
+  kSlowResponse,          // answered, but slower than the latency threshold
+  kProtocolError,         // the peer spoke, but not the expected protocol
+  kExpectMismatch,        // tcp send/expect dialogue did not match
+  kDnsRcode,              // DNS answered with an rcode not in expect_rcode
+  kDnsAnswerMismatch,     // DNS answers did not satisfy the expectations
+  kSslMismatch,           // blackbox fail_if_ssl / fail_if_not_ssl
+  kMisconfigured,         // the probe cannot run as configured (bad target, ...)
+  kInternalError,
+};
+
+std::string_view ToString(ProbeStatus status);
+std::string_view ToString(ProbeReason reason);
+// Every reason, in declaration order (for docs and for pre-creating metric series).
+const std::vector<ProbeReason>& AllProbeReasons();
+
+struct ProbeResult {
+  ProbeStatus status = ProbeStatus::kUnknown;
+  ProbeReason reason = ProbeReason::kInternalError;
+  std::string detail;  // for humans; never contains a secret
+  std::chrono::nanoseconds duration{0};
+  // Numbers the probe measured. Names follow blackbox_exporter without the `probe_` prefix
+  // (http_status_code, ssl_earliest_cert_expiry, dns_lookup_time_seconds, ...), so /probe
+  // exposes each as probe_<name>.
+  std::vector<std::pair<std::string, double>> observations;
+
+  void Observe(std::string name, double value);
+  const double* Find(std::string_view name) const;
+
+  static ProbeResult Healthy(std::string detail = {});
+  static ProbeResult Unhealthy(ProbeReason reason, std::string detail);
+  static ProbeResult Unknown(ProbeReason reason, std::string detail);
+};
+
+}  // namespace runbookd

@@ -1,0 +1,25 @@
+#include <catch2/catch.hpp>
+
+#include "config/duration.hpp"
+#include "config/node.hpp"
+
+using namespace runbookd::config;
+
+TEST_CASE("durations parse like Prometheus", "[config]") {
+  CHECK(ParseDuration("500ms") == Duration(500));
+  CHECK(ParseDuration("15s") == Duration(15000));
+  CHECK(ParseDuration("1h30m") == Duration(5400000));
+  CHECK(ParseDuration("0") == Duration(0));
+  CHECK_FALSE(ParseDuration("15"));
+  CHECK_FALSE(ParseDuration("5m1h"));
+  CHECK_FALSE(ParseDuration("-1s"));
+}
+
+TEST_CASE("unknown keys are reported with a suggestion", "[config]") {
+  Diagnostics diags;
+  auto doc = Document::Parse("server:\n  listn: 1\n", "t.yaml", diags);
+  auto server = doc.root()["server"];
+  (void)server["listen"].AsString();
+  doc.CheckUnknownKeys();
+  CHECK(diags.Format() == "t.yaml:2:3: server.listn: unknown key \"listn\" (did you mean \"listen\"?)\n");
+}
