@@ -17,6 +17,7 @@ struct DocumentState {
   bool ok = false;
   Diagnostics* diagnostics = nullptr;
   std::map<std::string, std::set<std::string>> declared;  // mapping path -> keys read from it
+  std::set<std::string> not_a_mapping;                    // paths already reported as not a mapping
 };
 
 }  // namespace runbookd::config

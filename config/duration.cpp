@@ -13,8 +13,12 @@ std::optional<Duration> ParseDuration(std::string_view text) {
   static constexpr struct {
     std::string_view unit;
     int64_t ms;
-  } kUnits[] = {{"w", 7LL * 24 * 3600 * 1000}, {"d", 24LL * 3600 * 1000}, {"h", 3600LL * 1000},
-                {"m", 60LL * 1000},           {"s", 1000},               {"ms", 1}};
+  } kUnits[] = {{"w", 7LL * 24 * 3600 * 1000},
+                {"d", 24LL * 3600 * 1000},
+                {"h", 3600LL * 1000},
+                {"m", 60LL * 1000},
+                {"s", 1000},
+                {"ms", 1}};
   int64_t total = 0;
   size_t next_unit = 0;
   size_t i = 0;

@@ -3,6 +3,7 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -22,6 +23,10 @@ Location LocationOf(const std::string& file, const YAML::Node& node, const Locat
 
 std::string Quoted(std::string_view s) { return "\"" + std::string(s) + "\""; }
 
+// Mapping keys are plain strings in every runbookd config; a list or mapping used as a key
+// (`? [a, b]: x`) is reported and stands as an empty name rather than throwing from yaml-cpp.
+std::string KeyString(const YAML::Node& key) { return key.IsScalar() ? key.Scalar() : std::string(); }
+
 }  // namespace
 
 Node::Node(std::shared_ptr<DocumentState> doc, YAML::Node node, std::string path, Location where)
@@ -39,10 +44,17 @@ Node Node::operator[](std::string_view key) const {
   if (!doc_) return Node();
   Declare(key);
   const std::string child_path = ChildPath(key);
-  if (!node_.IsMap()) return Node(doc_, YAML::Node(YAML::NodeType::Undefined), child_path, where_);
+  if (!node_.IsMap()) {
+    // Say it once per node, however many keys the reader asks of it.
+    if (defined() && doc_->not_a_mapping.insert(path_).second) Error("expected a mapping");
+    return Node(doc_, YAML::Node(YAML::NodeType::Undefined), child_path, where_);
+  }
   const YAML::Node& self = node_;  // const operator[] never inserts
   YAML::Node child = self[std::string(key)];
-  return Node(doc_, child, child_path, child.IsDefined() ? LocationOf(doc_->file, child, where_) : where_);
+  // yaml-cpp answers an absent key with a "zombie" node that throws on every type query; keep a
+  // plain undefined node instead.
+  if (!child.IsDefined()) return Node(doc_, YAML::Node(YAML::NodeType::Undefined), child_path, where_);
+  return Node(doc_, child, child_path, LocationOf(doc_->file, child, where_));
 }
 
 Node Node::Required(std::string_view key) const {
@@ -76,7 +88,11 @@ std::vector<std::pair<std::string, Node>> Node::Entries() const {
     return out;
   }
   for (auto it = node_.begin(); it != node_.end(); ++it) {
-    const std::string key = it->first.as<std::string>();
+    const std::string key = KeyString(it->first);
+    if (!it->first.IsScalar()) {
+      Error("mapping keys must be strings");
+      continue;
+    }
     Declare(key);
     out.emplace_back(key, Node(doc_, it->second, ChildPath(key), LocationOf(doc_->file, it->second, where_)));
   }
@@ -189,10 +205,12 @@ std::optional<Secret> Node::ReadSecret(std::string_view base) const {
     return std::nullopt;
   }
   if (file_node.defined()) {
-    const std::string path = file_node.AsString();
+    // Relative paths are relative to the config file, like include:, not to the working directory.
+    std::filesystem::path path = file_node.AsString();
+    if (path.is_relative()) path = std::filesystem::path(doc_->file).parent_path() / path;
     std::ifstream in(path, std::ios::binary);
     if (!in) {
-      file_node.Error("cannot read " + Quoted(path) + ": " + std::strerror(errno));
+      file_node.Error("cannot read " + Quoted(path.string()) + ": " + std::strerror(errno));
       return std::nullopt;
     }
     std::stringstream ss;
@@ -200,7 +218,7 @@ std::optional<Secret> Node::ReadSecret(std::string_view base) const {
     std::string value = ss.str();
     while (!value.empty() && (value.back() == '\n' || value.back() == '\r')) value.pop_back();
     if (value.empty()) {
-      file_node.Error("secret file " + Quoted(path) + " is empty");
+      file_node.Error("secret file " + Quoted(path.string()) + " is empty");
       return std::nullopt;
     }
     return Secret(std::move(value));
@@ -278,7 +296,7 @@ void CheckNode(DocumentState& doc, const YAML::Node& node, const std::string& pa
   std::vector<std::string> known(declared->second.begin(), declared->second.end());
   std::set<std::string> seen;
   for (auto it = node.begin(); it != node.end(); ++it) {
-    const std::string key = it->first.as<std::string>();
+    const std::string key = KeyString(it->first);
     const std::string child_path = path.empty() ? key : path + "." + key;
     const Location where = LocationOf(doc.file, it->first, Location{doc.file, 1, 1});
     if (!seen.insert(key).second) {

@@ -1,8 +1,141 @@
+// runbookctl: the command-line client of runbookd. Exit 0 success, 1 failure, 2 usage.
 #include <CLI/CLI.hpp>
+#include <boost/json.hpp>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
 #include <iostream>
+#include <sstream>
+
+#include "daemon/app/builtins.hpp"
+#include "daemon/app/settings.hpp"
+#include "daemon/ctl/api_client.hpp"
+
+namespace json = boost::json;
+using runbookd::ctl::ApiAnswer;
+using runbookd::ctl::ApiClient;
+
+namespace {
+
+std::optional<std::string> ReadToken(const std::string& token_file) {
+  std::string file = token_file;
+  if (file.empty()) {
+    if (const char* t = std::getenv("RUNBOOKD_TOKEN"); t && *t) return std::string(t);
+    if (const char* f = std::getenv("RUNBOOKD_TOKEN_FILE"); f && *f) file = f;
+  }
+  if (file.empty()) return std::nullopt;
+  std::ifstream in(file);
+  if (!in) {
+    std::fprintf(stderr, "runbookctl: cannot read token file %s\n", file.c_str());
+    std::exit(1);
+  }
+  std::stringstream ss;
+  ss << in.rdbuf();
+  std::string token = ss.str();
+  while (!token.empty() && (token.back() == '\n' || token.back() == '\r')) token.pop_back();
+  return token;
+}
+
+std::string Str(const json::value* v) {
+  if (v == nullptr || v->is_null()) return "-";
+  if (v->is_string()) return std::string(v->as_string());
+  return json::serialize(*v);
+}
+
+int Fail(const ApiAnswer& a) {
+  std::fprintf(stderr, "runbookctl: %s\n", a.error.c_str());
+  return 1;
+}
+
+int Probes(const ApiClient& api, bool as_json) {
+  auto a = api.Get("/api/v1/probes");
+  if (!a.error.empty()) return Fail(a);
+  if (as_json) {
+    std::printf("%s\n", json::serialize(a.body).c_str());
+    return 0;
+  }
+  std::printf("%-28s %-10s %-10s %-24s %s\n", "NAME", "TYPE", "STATE", "REASON", "DETAIL");
+  for (const auto& p : a.body.at("probes").as_array()) {
+    const auto& o = p.as_object();
+    const auto* last = o.if_contains("last");
+    const json::object* l = last && last->is_object() ? &last->as_object() : nullptr;
+    std::printf("%-28s %-10s %-10s %-24s %s\n", Str(o.if_contains("name")).c_str(), Str(o.if_contains("type")).c_str(),
+                Str(o.if_contains("state")).c_str(), l ? Str(l->if_contains("reason")).c_str() : "-",
+                l ? Str(l->if_contains("detail")).c_str() : "not run yet");
+  }
+  return 0;
+}
+
+int Status(const ApiClient& api, bool as_json) {
+  auto ready = api.Get("/-/ready");
+  if (ready.status == 0) return Fail(ready);
+  auto probes = api.Get("/api/v1/probes");
+  size_t total = 0, healthy = 0, unhealthy = 0;
+  if (probes.error.empty()) {
+    for (const auto& p : probes.body.at("probes").as_array()) {
+      const std::string state = Str(p.as_object().if_contains("state"));
+      ++total;
+      healthy += state == "healthy";
+      unhealthy += state == "unhealthy";
+    }
+  }
+  if (as_json) {
+    json::object o{{"ready", ready.status == 200}};
+    if (probes.error.empty()) o["probes"] = {{"total", total}, {"healthy", healthy}, {"unhealthy", unhealthy}};
+    std::printf("%s\n", json::serialize(o).c_str());
+  } else {
+    std::printf("runbookd: %s\n", ready.status == 200 ? "ready" : "not ready");
+    if (probes.error.empty()) {
+      std::printf("probes: %zu total, %zu healthy, %zu unhealthy, %zu unknown\n", total, healthy, unhealthy,
+                  total - healthy - unhealthy);
+    } else {
+      std::printf("probes: %s\n", probes.error.c_str());
+    }
+  }
+  return ready.status == 200 ? 0 : 1;
+}
+
+int CheckConfig(const std::string& file) {
+  using namespace runbookd;
+  Registry registry = MakeBuiltinRegistry();
+  SystemClock clock;
+  config::Diagnostics diagnostics;
+  auto settings = LoadSettings(file, registry, ProbeDeps{&clock, nullptr}, diagnostics);
+  if (!diagnostics.empty()) {
+    std::fputs(diagnostics.Format().c_str(), stderr);
+    return 1;
+  }
+  std::printf("%s: ok (%zu probes, %zu modules)\n", file.c_str(), settings.probes.size(), settings.modules.size());
+  return 0;
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{"runbookctl: command-line client of runbookd"};
-  CLI11_PARSE(app, argc, argv);
-  return 0;
+  app.require_subcommand(1);
+  std::string url = std::getenv("RUNBOOKD_URL") ? std::getenv("RUNBOOKD_URL") : "http://127.0.0.1:8474";
+  std::string token_file;
+  std::string output = "text";
+  app.add_option("--url", url, "runbookd API base URL (env RUNBOOKD_URL)")->capture_default_str();
+  app.add_option("--token-file", token_file, "file holding a bearer token (env RUNBOOKD_TOKEN, RUNBOOKD_TOKEN_FILE)");
+  app.add_option("--output,-o", output, "text or json")->check(CLI::IsMember({"text", "json"}));
+
+  auto* status = app.add_subcommand("status", "is runbookd ready, and how are its probes");
+  auto* probes = app.add_subcommand("probes", "latest result of every probe");
+  auto* check = app.add_subcommand("check-config", "validate a config file offline");
+  std::string check_file;
+  check->add_option("FILE", check_file, "config file")->required();
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int code = app.exit(e);
+    return code == 0 ? 0 : 2;
+  }
+  if (check->parsed()) return CheckConfig(check_file);
+  const ApiClient api(url, ReadToken(token_file));
+  const bool as_json = output == "json";
+  if (status->parsed()) return Status(api, as_json);
+  if (probes->parsed()) return Probes(api, as_json);
+  return 2;
 }

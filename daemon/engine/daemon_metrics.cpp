@@ -1,0 +1,88 @@
+#include "daemon/engine/daemon_metrics.hpp"
+
+#include <prometheus/metric_family.h>
+
+#include <chrono>
+
+namespace runbookd {
+
+using prometheus::BuildCounter;
+using prometheus::BuildGauge;
+
+DaemonMetrics::DaemonMetrics(const std::string& version) : registry_(std::make_shared<prometheus::Registry>()) {
+  build_info_ = &BuildGauge().Name("runbookd_build_info").Help("runbookd build information.").Register(*registry_);
+  build_info_->Add({{"version", version}}).Set(1);
+  reload_ok_ = &BuildGauge()
+                    .Name("runbookd_config_last_reload_successful")
+                    .Help("Whether the last configuration load or reload succeeded (1) or failed (0).")
+                    .Register(*registry_);
+  reload_time_ = &BuildGauge()
+                      .Name("runbookd_config_last_reload_success_timestamp_seconds")
+                      .Help("Unix time of the last successful configuration load or reload.")
+                      .Register(*registry_);
+  probe_success_ = &BuildGauge()
+                        .Name("runbookd_probe_success")
+                        .Help("1 when the probe's settled state is healthy, 0 otherwise.")
+                        .Register(*registry_);
+  probe_duration_ = &BuildGauge()
+                         .Name("runbookd_probe_duration_seconds")
+                         .Help("Duration of the probe's last run in seconds.")
+                         .Register(*registry_);
+  probe_runs_ =
+      &BuildCounter().Name("runbookd_probe_runs_total").Help("Probe runs by result and reason.").Register(*registry_);
+  probe_skipped_ = &BuildCounter()
+                        .Name("runbookd_probe_skipped_total")
+                        .Help("Probe runs skipped because the previous run was still in flight.")
+                        .Register(*registry_);
+  reload_ok_->Add({}).Set(0);
+  reload_time_->Add({}).Set(0);
+}
+
+void DaemonMetrics::RecordProbeRun(const std::string& probe, const std::string& type, const ProbeResult& result,
+                                   ProbeStatus settled) {
+  const std::map<std::string, std::string> labels{{"probe", probe}, {"type", type}};
+  probe_success_->Add(labels).Set(settled == ProbeStatus::kHealthy ? 1 : 0);
+  probe_duration_->Add(labels).Set(std::chrono::duration<double>(result.duration).count());
+  probe_runs_
+      ->Add({{"probe", probe},
+             {"type", type},
+             {"result", std::string(ToString(result.status))},
+             {"reason", std::string(ToString(result.reason))}})
+      .Increment();
+}
+
+void DaemonMetrics::RecordProbeSkipped(const std::string& probe) {
+  probe_skipped_->Add({{"probe", probe}}).Increment();
+}
+
+namespace {
+
+template <typename T>
+void RemoveIfPresent(prometheus::Family<T>& family, const std::map<std::string, std::string>& labels) {
+  if (family.Has(labels)) family.Remove(&family.Add(labels));
+}
+
+}  // namespace
+
+void DaemonMetrics::ForgetProbe(const std::string& probe, const std::string& type) {
+  const std::map<std::string, std::string> labels{{"probe", probe}, {"type", type}};
+  RemoveIfPresent(*probe_success_, labels);
+  RemoveIfPresent(*probe_duration_, labels);
+  RemoveIfPresent(*probe_skipped_, {{"probe", probe}});
+  for (auto status : {ProbeStatus::kHealthy, ProbeStatus::kUnhealthy, ProbeStatus::kUnknown}) {
+    for (auto reason : AllProbeReasons()) {
+      const std::map<std::string, std::string> run_labels{{"probe", probe},
+                                                          {"type", type},
+                                                          {"result", std::string(ToString(status))},
+                                                          {"reason", std::string(ToString(reason))}};
+      RemoveIfPresent(*probe_runs_, run_labels);
+    }
+  }
+}
+
+void DaemonMetrics::RecordReload(bool ok, double unix_seconds) {
+  reload_ok_->Add({}).Set(ok ? 1 : 0);
+  if (ok) reload_time_->Add({}).Set(unix_seconds);
+}
+
+}  // namespace runbookd

@@ -1,0 +1,42 @@
+#pragma once
+
+#include <prometheus/counter.h>
+#include <prometheus/family.h>
+#include <prometheus/gauge.h>
+#include <prometheus/registry.h>
+
+#include <memory>
+#include <string>
+
+#include "daemon/core/probe_result.hpp"
+
+namespace runbookd {
+
+// The runbookd_* metric families of CONTRACT.md that exist so far. One instance lives for the
+// whole process, across reloads, so counters never reset when the config changes.
+class DaemonMetrics {
+ public:
+  explicit DaemonMetrics(const std::string& version);
+
+  std::shared_ptr<prometheus::Registry> registry() const { return registry_; }
+
+  // `settled` is the state after flap damping; runbookd_probe_success follows it.
+  void RecordProbeRun(const std::string& probe, const std::string& type, const ProbeResult& result,
+                      ProbeStatus settled);
+  void RecordProbeSkipped(const std::string& probe);
+  // Drops the series of a probe that a reload removed.
+  void ForgetProbe(const std::string& probe, const std::string& type);
+  void RecordReload(bool ok, double unix_seconds);
+
+ private:
+  std::shared_ptr<prometheus::Registry> registry_;
+  prometheus::Family<prometheus::Gauge>* build_info_;
+  prometheus::Family<prometheus::Gauge>* reload_ok_;
+  prometheus::Family<prometheus::Gauge>* reload_time_;
+  prometheus::Family<prometheus::Gauge>* probe_success_;
+  prometheus::Family<prometheus::Gauge>* probe_duration_;
+  prometheus::Family<prometheus::Counter>* probe_runs_;
+  prometheus::Family<prometheus::Counter>* probe_skipped_;
+};
+
+}  // namespace runbookd
