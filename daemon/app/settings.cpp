@@ -147,8 +147,7 @@ void ReadModules(const Node& node, const Registry& registry, const ProbeDeps& de
     if (factory == nullptr) {
       std::string supported;
       for (const auto& p : registry.ModuleProbers()) supported += (supported.empty() ? "" : ", ") + p;
-      prober.Error("prober \"" + m.prober + "\" is not supported" +
-                   config::DidYouMean(m.prober, registry.ModuleProbers()) + " (supported: " + supported + ")");
+      prober.Error("prober \"" + m.prober + "\" is not supported (supported: " + supported + ")");
       continue;
     }
     m.build = (*factory)(module[m.prober], deps);
