@@ -1,6 +1,6 @@
 #include "probes/dns/dns_config.hpp"
 
-#include "probes/dns/message.hpp"
+#include "daemon/clients/dns/message.hpp"
 
 namespace runbookd::dns {
 

@@ -10,9 +10,9 @@
 #include <vector>
 
 #include "probes/dns/dns_config.hpp"
-#include "probes/dns/exchange.hpp"
-#include "probes/dns/message.hpp"
-#include "probes/dns/resolver.hpp"
+#include "daemon/clients/dns/exchange.hpp"
+#include "daemon/clients/dns/message.hpp"
+#include "daemon/clients/dns/resolver.hpp"
 
 namespace runbookd::probes::dns {
 

@@ -8,8 +8,8 @@
 
 #include "config/node.hpp"
 #include "daemon/clients/tls/tls.hpp"
-#include "probes/dns/go_regex.hpp"
-#include "probes/dns/resolver.hpp"
+#include "daemon/core/go_regex.hpp"
+#include "daemon/clients/dns/resolver.hpp"
 
 namespace runbookd::tcp {
 

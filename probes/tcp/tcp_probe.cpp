@@ -13,7 +13,7 @@
 #include <string>
 #include <utility>
 
-#include "probes/dns/resolver.hpp"
+#include "daemon/clients/dns/resolver.hpp"
 #include "probes/tcp/connection.hpp"
 #include "probes/tcp/tcp_config.hpp"
 

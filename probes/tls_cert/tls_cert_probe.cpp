@@ -15,7 +15,7 @@
 #include <utility>
 
 #include "daemon/clients/tls/tls.hpp"
-#include "probes/dns/resolver.hpp"
+#include "daemon/clients/dns/resolver.hpp"
 #include "probes/tcp/connection.hpp"
 
 namespace runbookd::probes::tls_cert {

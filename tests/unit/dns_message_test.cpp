@@ -7,9 +7,9 @@
 
 #include "config/node.hpp"
 #include "probes/dns/dns_config.hpp"
-#include "probes/dns/go_regex.hpp"
-#include "probes/dns/message.hpp"
-#include "probes/dns/resolver.hpp"
+#include "daemon/core/go_regex.hpp"
+#include "daemon/clients/dns/message.hpp"
+#include "daemon/clients/dns/resolver.hpp"
 #include "probes/dns/rr_validator.hpp"
 
 using namespace runbookd::dns;

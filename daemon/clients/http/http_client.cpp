@@ -18,6 +18,7 @@
 #include <boost/beast/ssl/ssl_stream.hpp>
 #include <boost/url/parse.hpp>
 
+#include "daemon/clients/dns/resolver.hpp"
 #include "daemon/clients/tls/tls.hpp"
 
 namespace runbookd::http_client {
@@ -95,45 +96,28 @@ std::vector<tcp::endpoint> ChooseAddresses(const std::vector<tcp::endpoint>& all
   return other;
 }
 
-struct ResolveState {
-  explicit ResolveState(const asio::any_io_executor& ex) : resolver(ex), wake(ex) {}
-  tcp::resolver resolver;
-  asio::steady_timer wake;
-  error_code ec;
-  std::vector<tcp::endpoint> endpoints;
-  bool finished = false;
-};
-
-// getaddrinfo cannot be interrupted, so the coroutine waits on a timer that the resolve's
-// completion cancels: the deadline and the caller's cancellation both end the wait on time,
-// and a late answer only touches the shared state it keeps alive.
-asio::awaitable<void> Resolve(const asio::any_io_executor& ex, const std::string& host, const std::string& port,
-                              SteadyTime deadline, std::vector<tcp::endpoint>& out_endpoints, Response& out) {
-  auto state = std::make_shared<ResolveState>(ex);
-  state->wake.expires_at(deadline);
-  state->resolver.async_resolve(host, port, tcp::resolver::numeric_service,
-                                [state](const error_code& ec, const tcp::resolver::results_type& results) {
-                                  state->ec = ec;
-                                  for (const auto& r : results) state->endpoints.push_back(r.endpoint());
-                                  state->finished = true;
-                                  state->wake.cancel();
-                                });
-  auto [wait_ec] = co_await state->wake.async_wait(kTuple);
-  if (!state->finished) {
-    state->resolver.cancel();
-    if (wait_ec == asio::error::operation_aborted) {
-      Fail(out, ErrorKind::kCancelled, "resolving " + host + ": cancelled");
-    } else {
+// Name lookups go through c-ares on the event loop (daemon/clients/dns), never a blocking
+// getaddrinfo thread that one slow resolver would hold up for every other probe.
+asio::awaitable<void> Resolve(const asio::any_io_executor& ex, const std::string& host, uint16_t port,
+                              const Options& options, std::vector<tcp::endpoint>& out_endpoints, Response& out) {
+  const dns::AddressChoice choice{options.ip_family == IpFamily::kIp6 ? dns::IpProtocol::kIp6 : dns::IpProtocol::kIp4,
+                                  options.ip_family == IpFamily::kAny || options.ip_fallback};
+  const dns::ResolvedHost resolved = co_await dns::ResolveHost(ex, host, choice, options.deadline);
+  switch (resolved.status) {
+    case dns::ResolvedHost::Status::kOk:
+      out_endpoints.emplace_back(resolved.address, port);
+      co_return;
+    case dns::ResolvedHost::Status::kTimeout:
       Fail(out, ErrorKind::kTimeout, "resolving " + host + ": deadline exceeded");
-    }
-    co_return;
+      co_return;
+    case dns::ResolvedHost::Status::kCancelled:
+      Fail(out, ErrorKind::kCancelled, "resolving " + host + ": cancelled");
+      co_return;
+    case dns::ResolvedHost::Status::kNotFound:
+    case dns::ResolvedHost::Status::kError:
+      break;
   }
-  if (state->ec || state->endpoints.empty()) {
-    Fail(out, ErrorKind::kDnsError,
-         "resolving " + host + ": " + (state->ec ? state->ec.message() : std::string("no addresses")));
-    co_return;
-  }
-  out_endpoints = std::move(state->endpoints);
+  Fail(out, ErrorKind::kDnsError, "resolving " + host + ": " + resolved.error);
 }
 
 // One request/response on a connected (and, for https, handshaken) stream.
@@ -271,7 +255,7 @@ asio::awaitable<void> OneHop(asio::any_io_executor ex, const urls::url& url, con
   if (!aec) {
     all.emplace_back(literal, port);
   } else {
-    co_await Resolve(ex, target.host, target.port, options.deadline, all, out);
+    co_await Resolve(ex, target.host, port, options, all, out);
     out.timing.resolve += Seconds(Steady::now() - t0);
     if (!out.ok()) co_return;
   }

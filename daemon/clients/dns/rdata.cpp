@@ -1,4 +1,4 @@
-#include "probes/dns/rdata.hpp"
+#include "daemon/clients/dns/rdata.hpp"
 
 #include <arpa/inet.h>
 

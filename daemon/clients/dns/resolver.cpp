@@ -1,11 +1,11 @@
-#include "probes/dns/resolver.hpp"
+#include "daemon/clients/dns/resolver.hpp"
 
 #include <sys/socket.h>
 
 #include <algorithm>
 #include <charconv>
 
-#include "probes/dns/ares_channel.hpp"
+#include "daemon/clients/dns/ares_channel.hpp"
 
 namespace runbookd::dns {
 

@@ -1,4 +1,4 @@
-#include "probes/dns/ares_channel.hpp"
+#include "daemon/clients/dns/ares_channel.hpp"
 
 #include <arpa/inet.h>
 #include <sys/socket.h>

@@ -1,9 +1,9 @@
-#include "probes/dns/message.hpp"
+#include "daemon/clients/dns/message.hpp"
 
 #include <charconv>
 #include <utility>
 
-#include "probes/dns/rdata.hpp"
+#include "daemon/clients/dns/rdata.hpp"
 
 namespace runbookd::dns {
 

@@ -1,4 +1,4 @@
-#include "probes/dns/exchange.hpp"
+#include "daemon/clients/dns/exchange.hpp"
 
 namespace runbookd::dns {
 

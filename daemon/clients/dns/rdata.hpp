@@ -8,7 +8,7 @@
 #include <span>
 #include <string>
 
-#include "probes/dns/message.hpp"
+#include "daemon/clients/dns/message.hpp"
 
 namespace runbookd::dns::rdata {
 

@@ -1,4 +1,4 @@
-#include "probes/dns/go_regex.hpp"
+#include "daemon/core/go_regex.hpp"
 
 #include <boost/regex.hpp>
 #include <cctype>

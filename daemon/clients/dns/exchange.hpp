@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "daemon/core/clock.hpp"
-#include "probes/dns/ares_channel.hpp"
+#include "daemon/clients/dns/ares_channel.hpp"
 
 namespace runbookd::dns {
 
