@@ -39,13 +39,7 @@ struct Failure {
   std::string what;
 };
 
-bool Search(const std::string& text, const Pattern& p) {
-  try {
-    return std::regex_search(text, p.regex);
-  } catch (const std::regex_error&) {
-    return false;  // too complex for std::regex on this input; treated as "did not match"
-  }
-}
+bool Search(const std::string& text, const Pattern& p) { return p.regex.Search(text); }
 
 std::optional<Failure> CheckHeaders(const HttpCheck& check, const Response& r) {
   auto values_of = [&r](const std::string& name) {
@@ -134,18 +128,13 @@ ProbeResult FromClientError(const Response& r, const std::string& prefix) {
 }  // namespace
 
 std::optional<Pattern> CompilePattern(const std::string& text, std::string& error) {
-  std::string body = text;
-  auto flags = std::regex::ECMAScript;
-  if (body.rfind("(?i)", 0) == 0) {
-    body.erase(0, 4);
-    flags |= std::regex::icase;
-  }
-  try {
-    return Pattern{text, std::regex(body, flags)};
-  } catch (const std::regex_error& e) {
-    error = "invalid regular expression \"" + text + "\": " + e.what();
+  std::string why;
+  auto regex = GoRegex::Compile(text, why);
+  if (!regex) {
+    error = "invalid regular expression \"" + text + "\": " + why;
     return std::nullopt;
   }
+  return Pattern{text, std::move(*regex)};
 }
 
 std::string RedactedUrl(const boost::urls::url& url) {

@@ -2,20 +2,22 @@
 
 #include <memory>
 #include <optional>
-#include <regex>
 #include <string>
 #include <vector>
 
 #include "config/duration.hpp"
 #include "daemon/clients/http/http_client.hpp"
+#include "daemon/core/go_regex.hpp"
 #include "daemon/core/probe.hpp"
 
 namespace runbookd::probes::http {
 
-// A regular expression with the text it came from (for details and errors).
+// A regular expression with the text it came from (for details and errors). Go's syntax and
+// semantics, as blackbox_exporter reads them; Boost.Regex underneath does not recurse per byte, so
+// a large body cannot exhaust the stack.
 struct Pattern {
   std::string text;
-  std::regex regex;
+  GoRegex regex;
 };
 
 // blackbox's http_header_match_spec.
@@ -51,8 +53,7 @@ struct HttpCheck {
   std::optional<config::Duration> latency_threshold;
 };
 
-// Compiles a regex as blackbox users write them (Go RE2 syntax mostly overlaps ECMAScript; a
-// leading "(?i)" is turned into a case-insensitive flag). Returns the error text on failure.
+// Compiles a regex as blackbox users write them (Go's RE2 syntax). Sets `error` on failure.
 std::optional<Pattern> CompilePattern(const std::string& text, std::string& error);
 
 // Turns a response into a result: the checks in blackbox's order (status, headers, body, HTTP

@@ -96,14 +96,12 @@ std::vector<Pattern> ReadPatterns(const Node& node) {
 std::vector<HeaderMatch> ReadHeaderMatches(const Node& node) {
   std::vector<HeaderMatch> out;
   for (const Node& item : node.Items()) {
-    HeaderMatch m;
-    m.header = item.Required("header").AsString();
-    m.allow_missing = item["allow_missing"].AsBool(false);
+    std::string header = item.Required("header").AsString();
+    const bool allow_missing = item["allow_missing"].AsBool(false);
     const Node regexp = item.Required("regexp");
     std::string error;
     if (auto p = CompilePattern(regexp.AsString(), error)) {
-      m.pattern = std::move(*p);
-      out.push_back(std::move(m));
+      out.push_back(HeaderMatch{std::move(header), std::move(*p), allow_missing});
     } else if (regexp.defined()) {
       regexp.Error(error);
     }

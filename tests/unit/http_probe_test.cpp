@@ -6,6 +6,7 @@
 #include <chrono>
 
 #include "config/node.hpp"
+#include "probes/http/http_check.hpp"
 #include "tests/support/test_certs.hpp"
 #include "tests/support/test_http_server.hpp"
 
@@ -380,4 +381,15 @@ TEST_CASE("blackbox module errors", "[http_probe]") {
   std::string error;
   CHECK(builder("http://[::1/", error) == nullptr);
   CHECK_FALSE(error.empty());
+}
+
+TEST_CASE("body regexes search a large body without exhausting the stack", "[http_probe]") {
+  // std::regex recurses per character and crashes on bodies this size; the Go-style regex must not.
+  std::string body(2 * 1024 * 1024, 'x');
+  body += R"({"status": "up"})";
+  std::string error;
+  auto p = probes::http::CompilePattern(R"re("status":\s*"(ok|up)")re", error);
+  REQUIRE(p);
+  CHECK(p->regex.Search(body));
+  CHECK_FALSE(p->regex.Search(std::string(2 * 1024 * 1024, 'x')));
 }
