@@ -279,7 +279,9 @@ bool Document::ok() const { return doc_ && doc_->ok; }
 Node Document::root() const {
   if (!ok()) return Node();
   Node root(doc_, doc_->root, "", LocationOf(doc_->file, doc_->root, Location{doc_->file, 1, 1}));
-  if (root.defined() && !doc_->root.IsMap()) root.Error("the config must be a mapping of top-level keys");
+  if (root.defined() && !doc_->root.IsMap() && doc_->not_a_mapping.insert("").second) {
+    root.Error("the config must be a mapping of top-level keys");
+  }
   return root;
 }
 

@@ -2,15 +2,21 @@
 
 #include <spdlog/spdlog.h>
 
+#include <boost/asio/use_awaitable.hpp>
 #include <boost/json.hpp>
+#include <charconv>
 #include <csignal>
 
+#include "daemon/app/api_json.hpp"
 #include "daemon/app/logging.hpp"
+#include "daemon/engine/incident_manager.hpp"
 #include "daemon/http/auth.hpp"
 #include "daemon/http/metrics.hpp"
 #include "daemon/http/probe_route.hpp"
 #include "daemon/http/router.hpp"
 #include "daemon/http/server.hpp"
+#include "daemon/store/store.hpp"
+#include "daemon/store/store_writer.hpp"
 
 namespace runbookd {
 
@@ -23,41 +29,20 @@ constexpr const char* kVersion = RUNBOOKD_VERSION;
 // SIGTERM must end the process within 10 s (CONTRACT.md); running probes get most of it.
 constexpr std::chrono::seconds kShutdownGrace{8};
 
+// Bridges a callback API of the event loop into a coroutine.
+template <typename T, typename Start>
+asio::awaitable<T> Await(Start start) {
+  return asio::async_initiate<decltype(asio::use_awaitable), void(T)>(
+      [start = std::move(start)](auto handler) mutable {
+        auto h = std::make_shared<decltype(handler)>(std::move(handler));
+        start([h](T value) { std::move (*h)(std::move(value)); });
+      },
+      asio::use_awaitable);
+}
+
+http::Response StoreError(const store::Error& e) { return http::Response::Error(503, "store_unavailable", e.message); }
+
 double UnixNow() { return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count(); }
-
-std::string Rfc3339(WallTime t) {
-  const std::time_t secs = std::chrono::system_clock::to_time_t(t);
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
-
-json::object ProbeViewJson(const ProbeView& v) {
-  json::object o;
-  o["name"] = v.name;
-  o["type"] = v.type;
-  o["state"] = std::string(ToString(v.state));
-  o["streak"] = v.streak;
-  o["runs"] = v.runs;
-  o["skipped"] = v.skipped;
-  if (v.last) {
-    json::object last;
-    last["status"] = std::string(ToString(v.last->status));
-    last["reason"] = std::string(ToString(v.last->reason));
-    last["detail"] = v.last->detail;
-    last["duration_seconds"] = std::chrono::duration<double>(v.last->duration).count();
-    last["at"] = Rfc3339(v.last_run);
-    json::object obs;
-    for (const auto& [name, value] : v.last->observations) obs[name] = value;
-    last["observations"] = std::move(obs);
-    o["last"] = std::move(last);
-  } else {
-    o["last"] = nullptr;
-  }
-  return o;
-}
 
 }  // namespace
 
@@ -115,6 +100,46 @@ std::shared_ptr<const http::Router> Daemon::MakeRouter(const Generation& gen) {
               gen.settings.server.probe_requires_auth ? std::optional(http::Role::kReader) : std::nullopt,
               http::MakeProbeHandler(modules, http::ProbeRouteOptions{.log = logger_}));
 
+  router->Add("GET", "/api/v1/incidents", http::Role::kReader,
+              [this](const http::Request& req) -> asio::awaitable<http::Response> {
+                store::IncidentFilter filter;
+                const std::string_view state = req.Query("state");
+                if (!state.empty()) {
+                  auto parsed = store::ParseIncidentState(state);
+                  if (!parsed) {
+                    co_return http::Response::Error(400, "bad_request",
+                                                    "state: expected open, mitigating, resolved or escalated");
+                  }
+                  filter.states.push_back(*parsed);
+                } else if (req.Query("all").empty()) {
+                  filter.states = {store::IncidentState::kOpen, store::IncidentState::kMitigating,
+                                   store::IncidentState::kEscalated};
+                }
+                // Named, not a temporary inside co_await: GCC 12 destroys such temporaries twice.
+                auto list = Await<store::Result<std::vector<store::IncidentRecord>>>(
+                    [this, filter](auto done) { incidents_->ListIncidents(filter, std::move(done)); });
+                auto result = co_await std::move(list);
+                if (!result) co_return StoreError(result.error());
+                json::array items;
+                for (const auto& r : *result) items.push_back(IncidentJson(r));
+                co_return http::Response::Json(200, json::object{{"incidents", std::move(items)}});
+              });
+  router->Add("GET", "/api/v1/incidents/{id}", http::Role::kReader,
+              [this](const http::Request& req) -> asio::awaitable<http::Response> {
+                const std::string& raw = req.path_params.at("id");
+                store::IncidentId id = 0;
+                auto [end, ec] = std::from_chars(raw.data(), raw.data() + raw.size(), id);
+                if (ec != std::errc() || end != raw.data() + raw.size() || id <= 0) {
+                  co_return http::Response::Error(400, "bad_request", "incident id must be a positive integer");
+                }
+                auto get = Await<store::Result<std::optional<store::IncidentDetail>>>(
+                    [this, id](auto done) { incidents_->GetIncident(id, std::move(done)); });
+                auto result = co_await std::move(get);
+                if (!result) co_return StoreError(result.error());
+                if (!*result) co_return http::Response::Error(404, "not_found", "no incident " + raw);
+                co_return http::Response::Json(200, IncidentDetailJson(**result));
+              });
+
   // The runner of the generation being built: the route answers for the probes it runs.
   std::weak_ptr<ProbeRunner> runner = gen.runner;
   router->Add("GET", "/api/v1/probes", http::Role::kReader,
@@ -141,6 +166,12 @@ void Daemon::Activate(std::unique_ptr<Generation> next) {
       logger_->warn("server.listen changed to {}; it takes effect at the next restart", next->settings.server.listen);
     }
     ReconfigureLogger(*logger_, next->settings.log.level, next->settings.log.format);
+  }
+  incidents_->SetProbes(next->settings.probes);
+  incidents_->SetRules(next->settings.rules);
+  next->runner->SetListener([this](const ProbeView& view) { incidents_->OnProbeResult(view); });
+  if (live_ && next->settings.store.path != live_->settings.store.path) {
+    logger_->warn("store.path changed to {}; it takes effect at the next restart", next->settings.store.path);
   }
   server_->SetRouter(next->router);
   next->runner->Start();
@@ -208,6 +239,7 @@ void Daemon::BeginShutdown() {
   watchdog_timer_.cancel();
   server_->Stop();
   if (live_) live_->runner->Stop();
+  incidents_->Stop();
   shutdown_deadline_ = std::chrono::steady_clock::now() + kShutdownGrace;
   FinishShutdownWhenIdle();
 }
@@ -217,11 +249,34 @@ void Daemon::FinishShutdownWhenIdle() {
   const bool idle = (!live_ || live_->runner->in_flight() == 0) && server_->open_connections() == 0;
   if (idle || std::chrono::steady_clock::now() >= shutdown_deadline_) {
     if (!idle) logger_->warn("stopping with work still in flight after {}s", kShutdownGrace.count());
+    writer_->Stop();  // commits what is queued
     io_.stop();
     return;
   }
   shutdown_timer_.expires_after(std::chrono::milliseconds(50));
   shutdown_timer_.async_wait([this](const boost::system::error_code&) { FinishShutdownWhenIdle(); });
+}
+
+// Opens the store (refusing a foreign or newer file, which is left untouched), reads what the
+// previous run left open, and hands the store to its writer thread.
+bool Daemon::OpenStore(const std::string& path) {
+  auto opened = store::Store::Open(path);
+  if (!opened) {
+    std::fprintf(stderr, "runbookd: cannot start: %s\n", opened.error().message.c_str());
+    return false;
+  }
+  auto open_incidents = opened->LoadOpenIncidents();
+  auto firing = opened->ListFiringAlerts();
+  if (!open_incidents || !firing) {
+    const auto& e = !open_incidents ? open_incidents.error() : firing.error();
+    std::fprintf(stderr, "runbookd: cannot start: reading %s: %s\n", path.c_str(), e.message.c_str());
+    return false;
+  }
+  writer_ = std::make_unique<store::StoreWriter>(std::move(*opened), io_.get_executor());
+  incidents_ = std::make_unique<IncidentManager>(io_.get_executor(), clock_, *writer_, metrics_, logger_);
+  incidents_->Restore(*open_incidents, *firing);
+  logger_->info("store {}: {} open incidents, {} firing alerts", path, open_incidents->size(), firing->size());
+  return true;
 }
 
 int Daemon::Run() {
@@ -234,6 +289,7 @@ int Daemon::Run() {
     return 1;
   }
   ReconfigureLogger(*logger_, first->settings.log.level, first->settings.log.format);
+  if (!OpenStore(first->settings.store.path)) return 1;
   const ServerSettings& s = first->settings.server;
   http::ServerOptions options;
   options.listen = s.listen;
@@ -255,6 +311,7 @@ int Daemon::Run() {
   ready_ = true;
   logger_->info("runbookd {} listening on {} with {} probes and {} modules", kVersion, options.listen,
                 live_->settings.probes.size(), live_->settings.modules.size());
+  incidents_->Start();
   notifier_.Ready(StatusLine());
   io_.run();
   logger_->info("stopped");

@@ -22,6 +22,10 @@ namespace http {
 class Router;
 class Server;
 }  // namespace http
+namespace store {
+class StoreWriter;
+}  // namespace store
+class IncidentManager;
 
 // The running daemon: one io_context thread for everything (ARCHITECTURE.md §4). A config
 // generation (settings, probes, router) is built beside the live one and swapped in only when
@@ -45,6 +49,7 @@ class Daemon {
   std::unique_ptr<Generation> Build(config::Diagnostics& diagnostics);
   std::shared_ptr<const http::Router> MakeRouter(const Generation& gen);
   void Activate(std::unique_ptr<Generation> next);
+  bool OpenStore(const std::string& path);
   void WaitForSignals();
   void StartWatchdog();
   void BeginShutdown();
@@ -61,6 +66,8 @@ class Daemon {
   boost::asio::signal_set signals_;
   boost::asio::steady_timer watchdog_timer_;
   boost::asio::steady_timer shutdown_timer_;
+  std::unique_ptr<store::StoreWriter> writer_;
+  std::unique_ptr<IncidentManager> incidents_;  // after writer_: destroyed before it
   std::unique_ptr<http::Server> server_;
   std::unique_ptr<Generation> live_;
   bool ready_ = false;

@@ -6,6 +6,7 @@
 
 #include "config/node.hpp"
 #include "config/suggest.hpp"
+#include "daemon/rules/rule_parser.hpp"
 
 namespace runbookd {
 
@@ -15,7 +16,7 @@ using config::Node;
 
 // Top-level keys of CONTRACT.md that later parts of runbookd will read. Until then a config
 // that uses them is refused with a clear word rather than silently ignored.
-constexpr const char* kNotYetSupported[] = {"connections", "rules", "actions", "gates", "notifiers", "escalation"};
+constexpr const char* kNotYetSupported[] = {"connections", "actions", "gates", "notifiers", "escalation"};
 
 const std::vector<std::string> kRoles = {"webhook", "reader", "approver", "operator", "admin"};
 
@@ -179,10 +180,9 @@ Settings LoadSettings(const std::string& file, const Registry& registry, const P
     const Node n = root[key];
     if (n.defined()) n.Error(std::string("\"") + key + "\" is not supported by this version of runbookd yet");
   }
-  std::set<std::string> names;
-  ReadLists(root, registry, deps, names, out);
-
-  std::vector<config::Document> included;
+  // The main file and its includes; each may hold probes, modules and rules.
+  std::vector<config::Document> docs;
+  docs.push_back(doc);
   for (const Node& inc : root["include"].Items()) {
     std::filesystem::path path = inc.AsString();
     if (path.is_relative()) path = std::filesystem::path(file).parent_path() / path;
@@ -192,12 +192,15 @@ Settings LoadSettings(const std::string& file, const Registry& registry, const P
       continue;
     }
     auto child = config::Document::Load(path.string(), diagnostics);
-    if (!child.ok()) continue;
-    ReadLists(child.root(), registry, deps, names, out);
-    included.push_back(std::move(child));
+    if (child.ok()) docs.push_back(std::move(child));
   }
-  doc.CheckUnknownKeys();
-  for (const auto& child : included) child.CheckUnknownKeys();
+  // Probes first, everywhere: rules refer to probes by name.
+  std::set<std::string> names;
+  for (const auto& d : docs) ReadLists(d.root(), registry, deps, names, out);
+  rules::RuleParser rule_parser(names);
+  for (const auto& d : docs) rule_parser.Read(d.root()["rules"]);
+  out.rules = rule_parser.Finish();
+  for (const auto& d : docs) d.CheckUnknownKeys();
   return out;
 }
 

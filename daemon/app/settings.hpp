@@ -11,6 +11,7 @@
 #include "config/secret.hpp"
 #include "daemon/core/registry.hpp"
 #include "daemon/engine/probe_runner.hpp"
+#include "daemon/rules/rule.hpp"
 
 namespace runbookd {
 
@@ -57,6 +58,7 @@ struct Settings {
   std::vector<TokenSettings> tokens;
   std::vector<ScheduledProbe> probes;
   std::map<std::string, ModuleSettings> modules;
+  std::vector<rules::Rule> rules;
 };
 
 // Reads and validates `file` (and its includes). Every problem goes to `diagnostics`; the result

@@ -34,6 +34,17 @@ DaemonMetrics::DaemonMetrics(const std::string& version) : registry_(std::make_s
                         .Name("runbookd_probe_skipped_total")
                         .Help("Probe runs skipped because the previous run was still in flight.")
                         .Register(*registry_);
+  alerts_received_ = &BuildCounter()
+                          .Name("runbookd_alerts_received_total")
+                          .Help("Alerts received from Alertmanager and durably stored, by status.")
+                          .Register(*registry_);
+  rule_matches_ = &BuildCounter()
+                       .Name("runbookd_rule_matches_total")
+                       .Help("Times a rule started firing for a group.")
+                       .Register(*registry_);
+  incidents_open_ =
+      &BuildGauge().Name("runbookd_incidents_open").Help("Unresolved incidents by severity.").Register(*registry_);
+  for (const char* status : {"firing", "resolved"}) alerts_received_->Add({{"status", status}});
   reload_ok_->Add({}).Set(0);
   reload_time_->Add({}).Set(0);
 }
@@ -78,6 +89,16 @@ void DaemonMetrics::ForgetProbe(const std::string& probe, const std::string& typ
       RemoveIfPresent(*probe_runs_, run_labels);
     }
   }
+}
+
+void DaemonMetrics::RecordAlertsReceived(std::string_view status, size_t count) {
+  alerts_received_->Add({{"status", std::string(status)}}).Increment(static_cast<double>(count));
+}
+
+void DaemonMetrics::RecordRuleMatch(const std::string& rule) { rule_matches_->Add({{"rule", rule}}).Increment(); }
+
+void DaemonMetrics::SetIncidentsOpen(const std::string& severity, double count) {
+  incidents_open_->Add({{"severity", severity}}).Set(count);
 }
 
 void DaemonMetrics::RecordReload(bool ok, double unix_seconds) {

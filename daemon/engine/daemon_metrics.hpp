@@ -7,6 +7,7 @@
 
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "daemon/core/probe_result.hpp"
 
@@ -27,6 +28,9 @@ class DaemonMetrics {
   // Drops the series of a probe that a reload removed.
   void ForgetProbe(const std::string& probe, const std::string& type);
   void RecordReload(bool ok, double unix_seconds);
+  void RecordAlertsReceived(std::string_view status, size_t count);
+  void RecordRuleMatch(const std::string& rule);
+  void SetIncidentsOpen(const std::string& severity, double count);
 
  private:
   std::shared_ptr<prometheus::Registry> registry_;
@@ -37,6 +41,9 @@ class DaemonMetrics {
   prometheus::Family<prometheus::Gauge>* probe_duration_;
   prometheus::Family<prometheus::Counter>* probe_runs_;
   prometheus::Family<prometheus::Counter>* probe_skipped_;
+  prometheus::Family<prometheus::Counter>* alerts_received_;
+  prometheus::Family<prometheus::Counter>* rule_matches_;
+  prometheus::Family<prometheus::Gauge>* incidents_open_;
 };
 
 }  // namespace runbookd

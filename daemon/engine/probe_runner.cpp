@@ -102,6 +102,7 @@ void ProbeRunner::Record(size_t index, ProbeResult result) {
   metrics_.RecordProbeRun(p.name, p.type, result, damper.state());
   view.state = damper.state();
   view.streak = damper.streak();
+  view.streak_status = damper.streak_status();
   view.last_run = clock_.WallNow();
   ++view.runs;
   if (changed) {

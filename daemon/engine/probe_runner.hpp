@@ -39,7 +39,8 @@ struct ProbeView {
   std::string name;
   std::string type;
   ProbeStatus state = ProbeStatus::kUnknown;  // settled, after flap damping
-  int streak = 0;
+  int streak = 0;                             // consecutive identical raw results, all of streak_status
+  ProbeStatus streak_status = ProbeStatus::kUnknown;
   std::optional<ProbeResult> last;
   WallTime last_run{};
   uint64_t runs = 0;

@@ -174,7 +174,9 @@ class TcpProbe final : public Probe {
         send = std::move(*expanded);
       }
       if (!send.empty()) {
-        if (error_code ec = co_await connection.Write(send + "\n", ctx.deadline)) {
+        // A named line, not a temporary inside co_await: GCC 12 may destroy such temporaries twice.
+        const std::string line_out = send + "\n";
+        if (error_code ec = co_await connection.Write(line_out, ctx.deadline)) {
           ConcludeIoFailure(result, ec, "sending to " + peer);
           co_return false;
         }

@@ -1,0 +1,80 @@
+#pragma once
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include "daemon/core/clock.hpp"
+#include "daemon/engine/incident_book.hpp"
+#include "daemon/engine/probe_runner.hpp"
+#include "daemon/rules/evaluator.hpp"
+#include "daemon/rules/snapshot.hpp"
+#include "daemon/store/records.hpp"
+#include "daemon/store/store_writer.hpp"
+
+namespace spdlog {
+class logger;
+}
+
+namespace runbookd {
+
+class DaemonMetrics;
+
+// The "decide" half on the event loop: keeps the Snapshot (settled probe states and firing
+// alerts), runs the pure evaluator and IncidentBook on every change and once a second (so `for`
+// and `resolve_after` elapse), and persists each evaluation's incident events in one store job.
+// It lives for the whole process; reloads hand it new rules.
+class IncidentManager {
+ public:
+  IncidentManager(boost::asio::any_io_executor executor, const Clock& clock, store::StoreWriter& writer,
+                  DaemonMetrics& metrics, std::shared_ptr<spdlog::logger> logger);
+
+  // State left by the previous run, read from the store before the writer starts.
+  void Restore(const std::vector<store::IncidentRecord>& open, const std::vector<store::StoredAlert>& firing);
+  // Rules of a (new) config generation; timers of rules that keep their name carry over.
+  void SetRules(std::vector<rules::Rule> rules);
+  // The probes of a (new) config generation: their labels and which names exist.
+  void SetProbes(const std::vector<ScheduledProbe>& probes);
+  void Start();
+  void Stop();
+
+  void OnProbeResult(const ProbeView& view);
+  // Stores one webhook's alerts in one transaction; `done` runs after the durable commit (or
+  // with the store's error), and only then do the alerts count as signals.
+  void IngestAlerts(std::vector<store::AlertRecord> alerts, std::function<void(store::Status)> done);
+
+  // Reads for the API, answered on the event loop.
+  void ListIncidents(store::IncidentFilter filter,
+                     std::function<void(store::Result<std::vector<store::IncidentRecord>>)> done);
+  void GetIncident(store::IncidentId id, std::function<void(store::Result<std::optional<store::IncidentDetail>>)> done);
+
+ private:
+  struct Pending;
+  void ScheduleEvaluation();
+  void Evaluate();
+  void Persist(std::vector<IncidentEvent> events);
+  void Tick();
+  void UpdateOpenGauge();
+
+  boost::asio::any_io_executor executor_;
+  const Clock& clock_;
+  store::StoreWriter& writer_;
+  DaemonMetrics& metrics_;
+  std::shared_ptr<spdlog::logger> logger_;
+  boost::asio::steady_timer timer_;
+  std::unique_ptr<rules::RuleEvaluator> evaluator_;
+  IncidentBook book_;
+  rules::Snapshot snapshot_;
+  std::map<std::string, std::map<std::string, std::string>> probe_labels_;
+  // Store ids of unresolved incidents. Shared with store jobs through cells that only the writer
+  // thread touches: an incident opened in one job is known to the jobs queued after it.
+  std::map<IncidentKey, std::shared_ptr<std::optional<store::IncidentId>>> id_cells_;
+  bool evaluation_scheduled_ = false;
+  bool stopped_ = false;
+};
+
+}  // namespace runbookd
