@@ -9,8 +9,8 @@ std::string RunbookdBinary() { return std::string(RUNBOOKD_TEST_BINARY_DIR) + "/
 RunbookdProcess::RunbookdProcess(const TempDir& dir, const std::string& config_body,
                                  std::map<std::string, std::string> env)
     : port_(FreePort()) {
-  config_file_ =
-      dir.Write("runbookd.yaml", "server:\n  listen: 127.0.0.1:" + std::to_string(port_) + "\n" + config_body);
+  config_file_ = dir.Write("runbookd.yaml", "server:\n  listen: 127.0.0.1:" + std::to_string(port_) +
+                                                "\nstore:\n  path: " + dir.path() + "/runbookd.db\n" + config_body);
   process_ = std::make_unique<ChildProcess>(std::vector<std::string>{RunbookdBinary(), "--config", config_file_},
                                             dir.path() + "/runbookd.log", env);
 }

@@ -12,8 +12,8 @@ namespace runbookd::testing {
 // A runbookd started by a test with a config it wrote, on a free loopback port.
 class RunbookdProcess {
  public:
-  // `config_body` is YAML without the server block; the server block (listen on a free port) is
-  // prepended. Files the config names (tokens) are relative to `dir`.
+  // `config_body` is YAML without the server and store blocks; those (listen on a free port, a
+  // store in `dir`) are prepended. Files the config names (tokens) are relative to `dir`.
   RunbookdProcess(const TempDir& dir, const std::string& config_body, std::map<std::string, std::string> env = {});
 
   int port() const { return port_; }
