@@ -10,6 +10,7 @@
 #include "daemon/app/api_json.hpp"
 #include "daemon/app/logging.hpp"
 #include "daemon/engine/incident_manager.hpp"
+#include "daemon/http/alerts_route.hpp"
 #include "daemon/http/auth.hpp"
 #include "daemon/http/metrics.hpp"
 #include "daemon/http/probe_route.hpp"
@@ -100,6 +101,16 @@ std::shared_ptr<const http::Router> Daemon::MakeRouter(const Generation& gen) {
               gen.settings.server.probe_requires_auth ? std::optional(http::Role::kReader) : std::nullopt,
               http::MakeProbeHandler(modules, http::ProbeRouteOptions{.log = logger_}));
 
+  http::AlertsRouteOptions alerts_options;
+  alerts_options.count_received = [this](std::string_view status, size_t n) {
+    metrics_.RecordAlertsReceived(status, n);
+  };
+  router->Add("POST", "/api/v1/alerts", http::Role::kWebhook,
+              http::MakeAlertsHandler(
+                  [this](std::vector<store::AlertRecord> alerts, std::function<void(store::Status)> done) {
+                    incidents_->IngestAlerts(std::move(alerts), std::move(done));
+                  },
+                  logger_, std::move(alerts_options)));
   router->Add("GET", "/api/v1/incidents", http::Role::kReader,
               [this](const http::Request& req) -> asio::awaitable<http::Response> {
                 store::IncidentFilter filter;

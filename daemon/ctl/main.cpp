@@ -10,6 +10,8 @@
 #include "daemon/app/builtins.hpp"
 #include "daemon/app/settings.hpp"
 #include "daemon/ctl/api_client.hpp"
+#include "daemon/ctl/incident_commands.hpp"
+#include "daemon/ctl/rule_tests.hpp"
 
 namespace json = boost::json;
 using runbookd::ctl::ApiAnswer;
@@ -123,9 +125,22 @@ int main(int argc, char** argv) {
 
   auto* status = app.add_subcommand("status", "is runbookd ready, and how are its probes");
   auto* probes = app.add_subcommand("probes", "latest result of every probe");
+  auto* incidents = app.add_subcommand("incidents", "open incidents, newest first");
+  bool all_incidents = false;
+  incidents->add_flag("--all", all_incidents, "resolved ones too");
+  auto* incident = app.add_subcommand("incident", "one incident with its timeline");
+  std::string incident_id;
+  bool report = false;
+  incident->add_option("ID", incident_id, "incident id")->required();
+  incident->add_flag("--report", report, "print as a post-incident summary");
   auto* check = app.add_subcommand("check-config", "validate a config file offline");
   std::string check_file;
   check->add_option("FILE", check_file, "config file")->required();
+  auto* test = app.add_subcommand("test", "offline tests (no daemon)");
+  test->require_subcommand(1);
+  auto* test_rules = test->add_subcommand("rules", "run rule test files (docs/rule-tests.md)");
+  std::vector<std::string> test_files;
+  test_rules->add_option("FILE", test_files, "rule test files")->required();
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -133,9 +148,12 @@ int main(int argc, char** argv) {
     return code == 0 ? 0 : 2;
   }
   if (check->parsed()) return CheckConfig(check_file);
+  if (test_rules->parsed()) return runbookd::ctl::RunRuleTests(test_files, std::cout, std::cerr);
   const ApiClient api(url, ReadToken(token_file));
   const bool as_json = output == "json";
   if (status->parsed()) return Status(api, as_json);
   if (probes->parsed()) return Probes(api, as_json);
+  if (incidents->parsed()) return runbookd::ctl::ListIncidents(api, all_incidents, as_json);
+  if (incident->parsed()) return runbookd::ctl::ShowIncident(api, incident_id, report, as_json);
   return 2;
 }

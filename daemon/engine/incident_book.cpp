@@ -90,8 +90,11 @@ void IncidentBook::ApplyState(const rules::RuleState& state, const rules::Rule& 
       incident.restored_at.reset();
       emit(IncidentEvent::Kind::kMatchingAgain, "rule", "rule " + rule.name + " matches again" + GroupText(key));
     }
-    for (const auto& e : state.evidence) {
-      if (incident.evidence.insert(e.text).second) emit(IncidentEvent::Kind::kSignal, EvidenceSource(e), e.text);
+    // While the rule is pending again (active, `for` not yet passed) its evidence is not news yet.
+    if (incident.matching) {
+      for (const auto& e : state.evidence) {
+        if (incident.evidence.insert(e.text).second) emit(IncidentEvent::Kind::kSignal, EvidenceSource(e), e.text);
+      }
     }
   }
 

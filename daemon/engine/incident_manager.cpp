@@ -200,8 +200,9 @@ void IncidentManager::Persist(std::vector<IncidentEvent> events) {
   };
   auto writes = std::make_shared<std::vector<Write>>();
   for (auto& e : events) {
-    IdCell& cell = id_cells_[e.key];
-    if (!cell || e.kind == IncidentEvent::Kind::kOpened) cell = std::make_shared<std::optional<store::IncidentId>>();
+    IdCell& slot = id_cells_[e.key];
+    if (!slot || e.kind == IncidentEvent::Kind::kOpened) slot = std::make_shared<std::optional<store::IncidentId>>();
+    IdCell cell = slot;  // a copy: the map entry goes away below when the incident resolves
     std::optional<OpenIncident> incident;
     if (auto it = book_.open().find(e.key); it != book_.open().end()) incident = it->second;
     if (e.kind == IncidentEvent::Kind::kResolved) id_cells_.erase(e.key);
