@@ -1,4 +1,5 @@
 #include <CLI/CLI.hpp>
+#include <csignal>
 #include <cstdio>
 #include <iostream>
 
@@ -21,8 +22,8 @@ int CheckConfig(const std::string& file) {
     std::fprintf(stderr, "%s: %zu error(s)\n", file.c_str(), diagnostics.items().size());
     return 1;
   }
-  std::printf("%s: ok (%zu probes, %zu modules, %zu tokens)\n", file.c_str(), settings.probes.size(),
-              settings.modules.size(), settings.tokens.size());
+  std::printf("%s: ok (%zu probes, %zu rules, %zu modules, %zu tokens)\n", file.c_str(), settings.probes.size(),
+              settings.rules.size(), settings.modules.size(), settings.tokens.size());
   return 0;
 }
 
@@ -44,6 +45,10 @@ int main(int argc, char** argv) {
   }
   if (!check_file.empty()) return CheckConfig(check_file);
 
+  // Errors from writes are handled as values: a closed peer (SIGPIPE) or a file-size limit on the
+  // store (SIGXFSZ) must fail one operation, not kill the daemon.
+  std::signal(SIGPIPE, SIG_IGN);
+  std::signal(SIGXFSZ, SIG_IGN);
   auto logger = runbookd::MakeLogger("info", "text");
   runbookd::Daemon daemon(config_file, runbookd::MakeBuiltinRegistry(), logger);
   return daemon.Run();
