@@ -1,5 +1,7 @@
 #include "config/node.hpp"
 
+#include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -23,6 +25,25 @@ Location LocationOf(const std::string& file, const YAML::Node& node, const Locat
 
 std::string Quoted(std::string_view s) { return "\"" + std::string(s) + "\""; }
 
+// `parent.key`, or `parent["odd key"]` for keys that are not plain words (labels such as
+// app.kubernetes.io/name, or a typo with a space), so a path always reads as one token.
+std::string JoinPath(const std::string& parent, std::string_view key) {
+  const bool plain = !key.empty() && std::all_of(key.begin(), key.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-';
+  });
+  if (plain) return parent.empty() ? std::string(key) : parent + "." + std::string(key);
+  std::string quoted = "[\"";
+  for (char c : key) {
+    if (c == '"' || c == '\\') quoted += '\\';
+    if (c == '\n') {
+      quoted += "\\n";
+      continue;
+    }
+    quoted += c;
+  }
+  return parent + quoted + "\"]";
+}
+
 // Mapping keys are plain strings in every runbookd config; a list or mapping used as a key
 // (`? [a, b]: x`) is reported and stands as an empty name rather than throwing from yaml-cpp.
 std::string KeyString(const YAML::Node& key) { return key.IsScalar() ? key.Scalar() : std::string(); }
@@ -32,9 +53,7 @@ std::string KeyString(const YAML::Node& key) { return key.IsScalar() ? key.Scala
 Node::Node(std::shared_ptr<DocumentState> doc, YAML::Node node, std::string path, Location where)
     : doc_(std::move(doc)), node_(std::move(node)), path_(std::move(path)), where_(std::move(where)) {}
 
-std::string Node::ChildPath(std::string_view key) const {
-  return path_.empty() ? std::string(key) : path_ + "." + std::string(key);
-}
+std::string Node::ChildPath(std::string_view key) const { return JoinPath(path_, key); }
 
 void Node::Declare(std::string_view key) const {
   if (doc_) doc_->declared[path_].insert(std::string(key));
@@ -299,7 +318,7 @@ void CheckNode(DocumentState& doc, const YAML::Node& node, const std::string& pa
   std::set<std::string> seen;
   for (auto it = node.begin(); it != node.end(); ++it) {
     const std::string key = KeyString(it->first);
-    const std::string child_path = path.empty() ? key : path + "." + key;
+    const std::string child_path = JoinPath(path, key);
     const Location where = LocationOf(doc.file, it->first, Location{doc.file, 1, 1});
     if (!seen.insert(key).second) {
       doc.diagnostics->Add(where, child_path, "duplicate key \"" + key + "\"");

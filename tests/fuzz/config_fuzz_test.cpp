@@ -54,7 +54,8 @@ TEST_CASE("mutated configs never crash the loader and always give well-formed er
   for (const char* t : {"admin", "reader", "alertmanager"}) dir.Write(std::string("tokens/") + t + ".token", "x-token");
   const Registry registry = MakeBuiltinRegistry();
   testing::ManualClock clock;
-  const std::regex kLine(R"(^[^:\n]+:\d+:\d+: \S+: .+$)");
+  // FILE:LINE:COL: path: message, where the path is one token (odd keys are quoted: a["b c"]).
+  const std::regex kLine(R"(^[^:\n]+:\d+:\d+: (?:[^\s"]|"(?:[^"\\]|\\.)*")+: .+$)");
   std::mt19937 rng(20261122);
   int rejected = 0;
   for (int i = 0; i < 1500; ++i) {
@@ -64,7 +65,7 @@ TEST_CASE("mutated configs never crash the loader and always give well-formed er
     REQUIRE_NOTHROW(LoadSettings(file, registry, ProbeDeps{&clock, nullptr}, diags));
     std::istringstream lines(diags.Format());
     for (std::string line; std::getline(lines, line);) {
-      INFO("input:\n" << text);
+      INFO("line: " << line << "\ninput:\n" << text);
       REQUIRE(std::regex_match(line, kLine));
     }
     rejected += diags.empty() ? 0 : 1;

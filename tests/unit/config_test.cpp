@@ -23,3 +23,10 @@ TEST_CASE("unknown keys are reported with a suggestion", "[config]") {
   doc.CheckUnknownKeys();
   CHECK(diags.Format() == "t.yaml:2:3: server.listn: unknown key \"listn\" (did you mean \"listen\"?)\n");
 }
+
+TEST_CASE("keys that are not plain words are quoted in paths", "[config]") {
+  Diagnostics diags;
+  auto doc = Document::Parse("labels:\n  app.kubernetes.io/name: [1]\n", "t.yaml", diags);
+  (void)doc.root()["labels"].AsStringMap();
+  CHECK(diags.Format() == "t.yaml:2:27: labels[\"app.kubernetes.io/name\"]: expected a string\n");
+}
