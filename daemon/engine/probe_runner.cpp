@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
@@ -27,6 +28,7 @@ ProbeRunner::ProbeRunner(asio::any_io_executor executor, const Clock& clock, Dae
     schedule_.Add(p.name, p.interval, now);
     views_.push_back(ProbeView{p.name, p.type});
     dampers_.emplace_back(p.fail_after, p.recover_after);
+    cancel_.push_back(std::make_unique<asio::cancellation_signal>());
   }
 }
 
@@ -49,6 +51,9 @@ void ProbeRunner::Start() {
 void ProbeRunner::Stop() {
   stopped_ = true;
   timer_.cancel();
+  for (size_t i = 0; i < probes_.size(); ++i) {
+    if (schedule_.running(i)) cancel_[i]->emit(asio::cancellation_type::terminal);
+  }
 }
 
 asio::awaitable<void> ProbeRunner::Loop() {
@@ -65,7 +70,7 @@ asio::awaitable<void> ProbeRunner::Loop() {
     }
     for (size_t i : due.start) {
       ++in_flight_;
-      asio::co_spawn(executor_, RunOne(i), asio::detached);
+      asio::co_spawn(executor_, RunOne(i), asio::bind_cancellation_slot(cancel_[i]->slot(), asio::detached));
     }
   }
 }
@@ -85,6 +90,9 @@ asio::awaitable<void> ProbeRunner::RunOne(size_t index) {
       result = ProbeResult::Unhealthy(ProbeReason::kTimeout,
                                       "no result within the timeout of " + std::to_string(p.timeout.count()) + "ms");
     }
+  } catch (const boost::system::system_error& e) {
+    // Cancelled by Stop(): the result is dropped below.
+    result = ProbeResult::Unknown(ProbeReason::kInternalError, std::string("probe run ended: ") + e.what());
   } catch (const std::exception& e) {
     result = ProbeResult::Unknown(ProbeReason::kInternalError, std::string("probe failed: ") + e.what());
   }

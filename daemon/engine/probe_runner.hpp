@@ -1,6 +1,7 @@
 #pragma once
 
 #include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <functional>
@@ -61,7 +62,8 @@ class ProbeRunner : public std::enable_shared_from_this<ProbeRunner> {
   void Inherit(const ProbeRunner& previous);
   void SetListener(ResultListener listener) { listener_ = std::move(listener); }
   void Start();
-  // Stops scheduling; runs in flight finish but their results are dropped.
+  // Stops scheduling and cancels the runs in flight (their results are dropped): a probe holds no
+  // state worth a grace period, unlike an action.
   void Stop();
 
   const std::vector<ProbeView>& views() const { return views_; }
@@ -81,6 +83,7 @@ class ProbeRunner : public std::enable_shared_from_this<ProbeRunner> {
   std::vector<FlapDamper> dampers_;
   ProbeSchedule schedule_;
   boost::asio::steady_timer timer_;
+  std::vector<std::unique_ptr<boost::asio::cancellation_signal>> cancel_;  // one per probe
   ResultListener listener_;
   bool stopped_ = false;
   size_t in_flight_ = 0;

@@ -3,8 +3,11 @@
 #include <strings.h>
 
 #include <boost/asio/error.hpp>
+#include <boost/asio/ip/address.hpp>
 #include <boost/system/system_error.hpp>
 #include <cstdio>
+
+#include "daemon/clients/dns/resolver.hpp"
 
 namespace runbookd::probes::http {
 
@@ -218,6 +221,9 @@ ProbeResult Evaluate(const HttpCheck& check, const std::string& shown_url, const
   result.Observe("http_duration_seconds{phase=\"processing\"}", r.timing.processing);
   result.Observe("http_duration_seconds{phase=\"transfer\"}", r.timing.transfer);
   if (r.ip_family != 0) result.Observe("ip_protocol", r.ip_family);
+  boost::system::error_code address_error;
+  const auto address = boost::asio::ip::make_address(r.remote_address, address_error);
+  if (!r.remote_address.empty() && !address_error) result.Observe("ip_addr_hash", dns::IpAddressHash(address));
   if (answered && r.tls && r.earliest_cert_expiry) {
     result.Observe("ssl_earliest_cert_expiry", static_cast<double>(*r.earliest_cert_expiry));
     result.Observe("tls_version_info{version=\"" + r.tls_version + "\"}", 1);
