@@ -71,6 +71,16 @@ void IncidentBook::ApplyState(const rules::RuleState& state, const rules::Rule& 
   auto emit = [&](IncidentEvent::Kind kind, std::string source, std::string message) {
     events.push_back(IncidentEvent{kind, key, now, std::move(source), std::move(message)});
   };
+  // Events take the incident's fields once its state for this evaluation is settled (below).
+  const size_t first_event = events.size();
+  auto stamp = [&](const OpenIncident& incident) {
+    for (size_t i = first_event; i < events.size(); ++i) {
+      events[i].group_labels = incident.group_labels;
+      events[i].severity = incident.severity;
+      events[i].opened_at = incident.opened_at;
+      events[i].suppressed_by = incident.suppressed_by;
+    }
+  };
 
   if (it == open_.end()) {
     if (!state.firing) return;
@@ -102,6 +112,7 @@ void IncidentBook::ApplyState(const rules::RuleState& state, const rules::Rule& 
   if (state.change == rules::StateChange::kResolved) {
     emit(IncidentEvent::Kind::kResolved, "rule",
          "resolved: rule " + rule.name + " has not matched for " + config::FormatDuration(rule.resolve_after));
+    stamp(incident);
     open_.erase(it);
     return;
   }
@@ -123,6 +134,7 @@ void IncidentBook::ApplyState(const rules::RuleState& state, const rules::Rule& 
     }
     incident.suppressed_by = suppressor;
   }
+  stamp(incident);
 }
 
 // Incidents the evaluator no longer reports: carried over a restart and not matching since, or
@@ -137,7 +149,7 @@ void IncidentBook::ResolveStale(const std::vector<rules::Rule>& rules, const std
     if (rule == nullptr) {
       message = "resolved: rule " + incident.key.rule + " is no longer configured";
     } else if (!seen.count(incident.key) && incident.restored_at &&
-               now - *incident.restored_at >= rule->resolve_after) {
+               now - *incident.restored_at >= rule->for_duration + rule->resolve_after + restore_grace_) {
       message =
           "resolved: rule " + rule->name + " has not matched since runbookd restarted " +
           config::FormatDuration(std::chrono::duration_cast<std::chrono::milliseconds>(now - *incident.restored_at)) +
@@ -147,7 +159,9 @@ void IncidentBook::ResolveStale(const std::vector<rules::Rule>& rules, const std
       ++it;
       continue;
     }
-    events.push_back(IncidentEvent{IncidentEvent::Kind::kResolved, incident.key, now, "engine", message});
+    events.push_back(IncidentEvent{IncidentEvent::Kind::kResolved, incident.key, now, "engine", message,
+                                   incident.group_labels, incident.severity, incident.opened_at,
+                                   incident.suppressed_by});
     it = open_.erase(it);
   }
 }

@@ -38,6 +38,12 @@ struct IncidentEvent {
   WallTime at;
   std::string source;   // "rule", "probe:NAME", "alert:FINGERPRINT", "engine"
   std::string message;  // for humans
+  // The incident as the book has it after this event, so the event alone can find or create its
+  // stored row (a write that failed earlier is retried with the next evaluation's events).
+  rules::LabelSet group_labels;
+  rules::Severity severity = rules::Severity::kWarning;
+  WallTime opened_at;
+  std::optional<std::string> suppressed_by;
 };
 std::string_view ToString(IncidentEvent::Kind kind);
 
@@ -66,6 +72,10 @@ class IncidentBook {
 
   const std::map<IncidentKey, OpenIncident>& open() const { return open_; }
 
+  // Restored incidents resolve only after resolve_after plus this grace, which covers the time the
+  // first probe results and `for` need after a restart (jittered first runs, fail_after).
+  void SetRestoreGrace(std::chrono::milliseconds grace) { restore_grace_ = grace; }
+
  private:
   void ApplyState(const rules::RuleState& state, const rules::Rule& rule, WallTime now,
                   std::vector<IncidentEvent>& events);
@@ -73,6 +83,7 @@ class IncidentBook {
                     std::vector<IncidentEvent>& events);
 
   std::map<IncidentKey, OpenIncident> open_;
+  std::chrono::milliseconds restore_grace_{0};
 };
 
 }  // namespace runbookd

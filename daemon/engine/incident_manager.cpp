@@ -15,8 +15,6 @@ namespace {
 // `for` and `resolve_after` are checked at least this often, besides every signal.
 constexpr std::chrono::seconds kTickInterval{1};
 
-using IdCell = std::shared_ptr<std::optional<store::IncidentId>>;
-
 store::TimelineKind TimelineKindOf(IncidentEvent::Kind kind) {
   switch (kind) {
     case IncidentEvent::Kind::kOpened:
@@ -34,20 +32,16 @@ store::TimelineKind TimelineKindOf(IncidentEvent::Kind kind) {
   return store::TimelineKind::kNote;
 }
 
-// One event's writes, run on the writer thread inside the evaluation's transaction.
-store::Status WriteEvent(store::Store& s, const IncidentEvent& e, const OpenIncident* opened, const IdCell& cell) {
-  if (e.kind == IncidentEvent::Kind::kOpened) {
-    auto r = s.OpenIncident(store::NewIncident{e.key.rule, e.key.group_key, opened->group_labels,
-                                               std::string(rules::ToString(opened->severity)), e.at});
-    if (!r) return r.error();
-    *cell = r->id;
-  }
-  if (!cell->has_value()) return {};  // the incident's opening failed earlier; nothing to attach to
-  const store::IncidentId id = **cell;
+// One event's writes, run on the writer thread inside the evaluation's transaction. The row is
+// found (or, if its opening was lost to a failed write, created) by rule and group, so an event
+// never depends on an id remembered from a write that may have been rolled back.
+store::Status WriteEvent(store::Store& s, const IncidentEvent& e) {
+  auto row = s.OpenIncident(store::NewIncident{e.key.rule, e.key.group_key, e.group_labels,
+                                               std::string(rules::ToString(e.severity)), e.opened_at});
+  if (!row) return row.error();
+  const store::IncidentId id = row->id;
   if (e.kind == IncidentEvent::Kind::kSuppressed || e.kind == IncidentEvent::Kind::kUnsuppressed) {
-    const std::optional<std::string> by =
-        e.kind == IncidentEvent::Kind::kSuppressed && opened ? opened->suppressed_by : std::optional<std::string>();
-    if (auto st = s.SetSuppressedBy(id, by, e.at); !st) return st;
+    if (auto st = s.SetSuppressedBy(id, e.suppressed_by, e.at); !st) return st;
   }
   if (e.kind == IncidentEvent::Kind::kResolved) {
     if (auto st = s.SetIncidentState(id, store::IncidentState::kResolved, e.at); !st) return st;
@@ -56,6 +50,10 @@ store::Status WriteEvent(store::Store& s, const IncidentEvent& e, const OpenInci
   if (!t) return t.error();
   return {};
 }
+
+// Events waiting for the store beyond this are dropped (and logged): the store has been failing
+// for long, and the book rebuilds from what the store holds at the next start.
+constexpr size_t kMaxPendingEvents = 10000;
 
 }  // namespace
 
@@ -80,7 +78,6 @@ void IncidentManager::Restore(const std::vector<store::IncidentRecord>& open,
     }
     incident.opened_at = r.opened_at;
     incident.suppressed_by = r.suppressed_by;
-    id_cells_[incident.key] = std::make_shared<std::optional<store::IncidentId>>(r.id);
     book_.Restore(std::move(incident), now);
   }
   for (const auto& a : firing) {
@@ -103,12 +100,19 @@ void IncidentManager::SetProbes(const std::vector<ScheduledProbe>& probes) {
   for (const auto& p : probes) {
     probe_labels_[p.name] = p.labels;
     rules::ProbeSignal signal;
-    if (auto it = snapshot_.probes.find(p.name); it != snapshot_.probes.end()) signal = it->second;
+    // A probe that changed type on reload starts over: the old type's results say nothing of it.
+    if (auto it = snapshot_.probes.find(p.name); it != snapshot_.probes.end() && it->second.type == p.type) {
+      signal = it->second;
+    }
     signal.type = p.type;
     signal.labels = p.labels;
     kept[p.name] = std::move(signal);
   }
   snapshot_.probes = std::move(kept);
+  // After a restart, incidents carried over wait for every probe's first settled result.
+  std::chrono::milliseconds grace{0};
+  for (const auto& p : probes) grace = std::max(grace, p.interval * p.fail_after + p.timeout);
+  book_.SetRestoreGrace(grace);
   ScheduleEvaluation();
 }
 
@@ -122,6 +126,7 @@ void IncidentManager::Stop() {
 void IncidentManager::Tick() {
   if (stopped_) return;
   Evaluate();
+  FlushPending();
   timer_.expires_after(kTickInterval);
   timer_.async_wait([this](const boost::system::error_code& ec) {
     if (!ec) Tick();
@@ -141,21 +146,29 @@ void IncidentManager::OnProbeResult(const ProbeView& view) {
 
 void IncidentManager::IngestAlerts(std::vector<store::AlertRecord> alerts, std::function<void(store::Status)> done) {
   auto batch = std::make_shared<std::vector<store::AlertRecord>>(std::move(alerts));
+  // Whether each alert is firing once stored: the store, not the delivery, decides (a late firing
+  // delivery does not reopen an instance already resolved).
+  auto firing = std::make_shared<std::vector<bool>>(batch->size(), false);
   writer_.Submit(
-      [batch](store::Store& s) -> store::Status {
-        for (const auto& a : *batch) {
+      [batch, firing](store::Store& s) -> store::Status {
+        for (size_t i = 0; i < batch->size(); ++i) {
+          const auto& a = (*batch)[i];
           if (auto r = s.UpsertAlert(a); !r) return r.error();
+          auto stored = s.GetAlert(a.fingerprint, a.starts_at);
+          if (!stored) return stored.error();
+          (*firing)[i] = *stored && (*stored)->record.status == store::AlertStatus::kFiring;
         }
         return {};
       },
-      [this, batch, done = std::move(done)](store::Status status) {
+      [this, batch, firing, done = std::move(done)](store::Status status) {
         if (status) {
-          for (const auto& a : *batch) {
+          for (size_t i = 0; i < batch->size(); ++i) {
+            const auto& a = (*batch)[i];
             auto& alerts = snapshot_.alerts;
             std::erase_if(alerts, [&](const rules::AlertSignal& s) {
               return s.fingerprint == a.fingerprint && s.starts_at == a.starts_at;
             });
-            if (a.status == store::AlertStatus::kFiring) {
+            if ((*firing)[i]) {
               alerts.push_back(
                   rules::AlertSignal{a.fingerprint, a.starts_at, a.labels, a.annotations, rules::AlertStatus::kFiring});
             }
@@ -182,7 +195,10 @@ void IncidentManager::Evaluate() {
     if (s.change == rules::StateChange::kFired) metrics_.RecordRuleMatch(s.rule);
   }
   auto events = book_.Apply(states, evaluator_->rules(), now);
-  if (events.empty()) return;
+  if (events.empty()) {
+    FlushPending();  // events a failed write left behind
+    return;
+  }
   for (const auto& e : events) {
     logger_->info("incident {}{}: {}: {}", e.key.rule, e.key.group_key.empty() ? "" : " " + e.key.group_key,
                   ToString(e.kind), e.message);
@@ -191,32 +207,39 @@ void IncidentManager::Evaluate() {
   UpdateOpenGauge();
 }
 
-// All events of one evaluation go to the store in one job (one transaction).
+// Events go to the store in order, one job (one transaction) at a time: a failed job's events
+// stay first in line and are retried with the next flush, so no event overtakes an older one.
 void IncidentManager::Persist(std::vector<IncidentEvent> events) {
-  struct Write {
-    IncidentEvent event;
-    std::optional<OpenIncident> incident;  // as the book has it now (for opened and suppression)
-    IdCell cell;
-  };
-  auto writes = std::make_shared<std::vector<Write>>();
-  for (auto& e : events) {
-    IdCell& slot = id_cells_[e.key];
-    if (!slot || e.kind == IncidentEvent::Kind::kOpened) slot = std::make_shared<std::optional<store::IncidentId>>();
-    IdCell cell = slot;  // a copy: the map entry goes away below when the incident resolves
-    std::optional<OpenIncident> incident;
-    if (auto it = book_.open().find(e.key); it != book_.open().end()) incident = it->second;
-    if (e.kind == IncidentEvent::Kind::kResolved) id_cells_.erase(e.key);
-    writes->push_back(Write{std::move(e), std::move(incident), cell});
+  pending_.insert(pending_.end(), std::make_move_iterator(events.begin()), std::make_move_iterator(events.end()));
+  if (pending_.size() > kMaxPendingEvents) {
+    logger_->error("the store has not accepted incident events for a while; dropping the {} oldest",
+                   pending_.size() - kMaxPendingEvents);
+    pending_.erase(pending_.begin(), pending_.end() - kMaxPendingEvents);
   }
+  FlushPending();
+}
+
+void IncidentManager::FlushPending() {
+  if (persisting_ || pending_.empty()) return;
+  persisting_ = true;
+  auto batch = std::make_shared<std::vector<IncidentEvent>>(std::move(pending_));
+  pending_.clear();
   writer_.Submit(
-      [writes](store::Store& s) -> store::Status {
-        for (const auto& w : *writes) {
-          if (auto st = WriteEvent(s, w.event, w.incident ? &*w.incident : nullptr, w.cell); !st) return st;
+      [batch](store::Store& s) -> store::Status {
+        for (const auto& e : *batch) {
+          if (auto st = WriteEvent(s, e); !st) return st;
         }
         return {};
       },
-      [this](store::Status status) {
-        if (!status) logger_->error("could not record incident events: {}", status.error().message);
+      [this, batch](store::Status status) {
+        persisting_ = false;
+        if (status) {
+          FlushPending();
+          return;
+        }
+        // Retried at the next tick, not at once: the store is failing.
+        logger_->error("could not record {} incident events (will retry): {}", batch->size(), status.error().message);
+        pending_.insert(pending_.begin(), batch->begin(), batch->end());
       });
 }
 

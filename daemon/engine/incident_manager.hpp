@@ -57,6 +57,7 @@ class IncidentManager {
   void ScheduleEvaluation();
   void Evaluate();
   void Persist(std::vector<IncidentEvent> events);
+  void FlushPending();
   void Tick();
   void UpdateOpenGauge();
 
@@ -70,9 +71,8 @@ class IncidentManager {
   IncidentBook book_;
   rules::Snapshot snapshot_;
   std::map<std::string, std::map<std::string, std::string>> probe_labels_;
-  // Store ids of unresolved incidents. Shared with store jobs through cells that only the writer
-  // thread touches: an incident opened in one job is known to the jobs queued after it.
-  std::map<IncidentKey, std::shared_ptr<std::optional<store::IncidentId>>> id_cells_;
+  std::vector<IncidentEvent> pending_;  // not yet committed, oldest first
+  bool persisting_ = false;             // one store job at a time, so events keep their order
   bool evaluation_scheduled_ = false;
   bool stopped_ = false;
 };
