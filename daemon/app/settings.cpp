@@ -1,5 +1,6 @@
 #include "daemon/app/settings.hpp"
 
+#include <charconv>
 #include <filesystem>
 #include <regex>
 #include <set>
@@ -27,11 +28,11 @@ bool ValidName(const std::string& name) {
 
 bool ValidListen(const std::string& listen) {
   const auto colon = listen.rfind(':');
-  if (colon == std::string::npos || colon + 1 == listen.size()) return false;
-  for (size_t i = colon + 1; i < listen.size(); ++i) {
-    if (listen[i] < '0' || listen[i] > '9') return false;
-  }
-  return std::stoul(listen.substr(colon + 1)) <= 65535;
+  if (colon == std::string::npos) return false;
+  unsigned port = 0;
+  const char* end = listen.data() + listen.size();
+  auto [ptr, ec] = std::from_chars(listen.data() + colon + 1, end, port);
+  return ec == std::errc() && ptr == end && port <= 65535;
 }
 
 void ReadServer(const Node& node, ServerSettings& out) {
@@ -165,8 +166,10 @@ void ReadLists(const Node& root, const Registry& registry, const ProbeDeps& deps
 
 }  // namespace
 
-Settings LoadSettings(const std::string& file, const Registry& registry, const ProbeDeps& deps,
-                      config::Diagnostics& diagnostics) {
+namespace {
+
+Settings LoadSettingsOrThrow(const std::string& file, const Registry& registry, const ProbeDeps& deps,
+                             config::Diagnostics& diagnostics) {
   Settings out;
   out.file = file;
   auto doc = config::Document::Load(file, diagnostics);
@@ -202,6 +205,20 @@ Settings LoadSettings(const std::string& file, const Registry& registry, const P
   out.rules = rule_parser.Finish();
   for (const auto& d : docs) d.CheckUnknownKeys();
   return out;
+}
+
+}  // namespace
+
+// A reader that throws (a library refusing a value nobody validated) must not take the daemon
+// down on a reload: it becomes one more config error.
+Settings LoadSettings(const std::string& file, const Registry& registry, const ProbeDeps& deps,
+                      config::Diagnostics& diagnostics) {
+  try {
+    return LoadSettingsOrThrow(file, registry, deps, diagnostics);
+  } catch (const std::exception& e) {
+    diagnostics.Add(config::Location{file, 1, 1}, "", std::string("could not load the config: ") + e.what());
+    return Settings{};
+  }
 }
 
 }  // namespace runbookd

@@ -168,7 +168,9 @@ template <class Stream>
 asio::awaitable<void> AnswerAndClose(const StatePtr& s, Stream& stream, const std::string& remote, unsigned status,
                                      std::string code, std::string message) {
   s->log->debug("http {} closing with {} {}", remote, status, code);
-  co_await Write(s, stream, Response::Error(status, std::move(code), std::move(message)), false, 11, false);
+  // A named response, not a temporary inside co_await: GCC 12 may destroy such temporaries twice.
+  const Response response = Response::Error(status, std::move(code), std::move(message));
+  co_await Write(s, stream, response, false, 11, false);
   co_await CloseGracefully(s, stream);
 }
 

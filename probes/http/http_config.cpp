@@ -4,6 +4,7 @@
 
 #include <boost/url/parse.hpp>
 #include <cctype>
+#include <charconv>
 #include <limits>
 
 #include "daemon/clients/tls/tls.hpp"
@@ -149,13 +150,19 @@ void ReadAuth(const Node& node, std::vector<std::pair<std::string, std::string>>
   }
 }
 
+// blackbox_exporter reads a body of any size (and drops it); runbookd keeps the body to check it,
+// and /probe is open by default, so a module's body is capped: a target streaming without end must
+// not exhaust the daemon's memory. Larger bodies fail the probe as over body_size_limit.
+constexpr uint64_t kModuleBodyCap = 16ULL * 1024 * 1024;
+
 // blackbox's <size>: bytes, or a number with a base-2 unit (KB = KiB = 1024 bytes, like
 // alecthomas/units.Base2Bytes). 0 means no limit.
 std::optional<uint64_t> ParseSize(const std::string& text) {
   size_t i = 0;
   while (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i]))) ++i;
   if (i == 0) return std::nullopt;
-  const uint64_t n = std::stoull(text.substr(0, i));
+  uint64_t n = 0;
+  if (std::from_chars(text.data(), text.data() + i, n).ec != std::errc()) return std::nullopt;  // too large
   std::string unit = text.substr(i);
   for (auto& c : unit) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   const std::vector<std::pair<std::vector<std::string>, int>> units = {{{"", "B"}, 0},
@@ -245,12 +252,12 @@ TargetProbeBuilder BuildModule(const Node& block, const ProbeDeps&) {
   if (const Node limit = block["body_size_limit"]; limit.defined()) {
     const std::string text = limit.AsString();
     if (auto size = ParseSize(text)) {
-      check->client.max_body_bytes = *size == 0 ? std::numeric_limits<uint64_t>::max() : *size;
+      check->client.max_body_bytes = *size == 0 ? kModuleBodyCap : std::min(*size, kModuleBodyCap);
     } else {
       limit.Error("invalid size \"" + text + "\" (use bytes or a unit: 512KB, 10MB, 1GiB)");
     }
   } else {
-    check->client.max_body_bytes = std::numeric_limits<uint64_t>::max();  // blackbox's default: no limit
+    check->client.max_body_bytes = kModuleBodyCap;
   }
   if (const Node compression = block["compression"]; compression.defined()) {
     const std::string algo = compression.AsString();

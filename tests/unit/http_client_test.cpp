@@ -271,3 +271,33 @@ TEST_CASE("bad URLs are errors, not exceptions", "[http_client]") {
   CHECK(Get("http://127.0.0.1:/", Within(5s)).error == ErrorKind::kInvalidRequest);
   CHECK(Get("http://127.0.0.1:99999/", Within(5s)).error == ErrorKind::kInvalidRequest);
 }
+
+TEST_CASE("credentials are not sent on after a redirect from https to http", "[http_client]") {
+  TestHttpServer plain([](const TestRequest& req) {
+    TestResponse res;
+    auto auth = req.headers.find("authorization");
+    res.body = auth == req.headers.end() ? "none" : auth->second;
+    return res;
+  });
+  const std::string plain_url = plain.Url("/whoami", "localhost");
+  runbookd::testing::TestCerts certs;
+  TestHttpServer secure(
+      [plain_url](const TestRequest&) {
+        TestResponse res;
+        res.status = 301;
+        res.headers.emplace_back("Location", plain_url);
+        return res;
+      },
+      runbookd::testing::TestServerTls{certs.server.chain, certs.server.key, {}});
+  tls::TlsOptions tls_options;
+  tls_options.ca_file = certs.ca.ca_cert();
+  auto options = Within(5s);
+  options.tls_context = tls::MakeClientContext(tls_options).context;
+  http_client::Request req;
+  req.url = Url(secure.Url("/health", "localhost"));
+  req.headers.emplace_back("Authorization", "Bearer not-for-plain-http");
+  auto r = Fetch(req, options);
+  REQUIRE(r.ok());
+  CHECK(r.redirects == 1);
+  CHECK(r.body == "none");
+}

@@ -427,8 +427,10 @@ asio::awaitable<Response> Fetch(asio::any_io_executor executor, const Request& r
         return EqualsIgnoreCase(h.first, "Content-Type") || EqualsIgnoreCase(h.first, "Content-Length");
       });
     }
-    // Credentials are not sent on to another host.
-    if (next.encoded_host_and_port() != current.encoded_host_and_port()) {
+    // Credentials are not sent on to another host, nor in clear text after an https -> http hop.
+    const bool downgraded =
+        current.scheme_id() == boost::urls::scheme::https && next.scheme_id() != boost::urls::scheme::https;
+    if (downgraded || next.encoded_host_and_port() != current.encoded_host_and_port()) {
       std::erase_if(headers, [](const auto& h) {
         return EqualsIgnoreCase(h.first, "Authorization") || EqualsIgnoreCase(h.first, "Cookie");
       });
