@@ -54,6 +54,12 @@ struct ProbeResult {
   std::vector<std::pair<std::string, double>> observations;
 
   void Observe(std::string name, double value);
+  // Sets the outcome of a run, keeping the observations made so far.
+  void Conclude(ProbeStatus s, ProbeReason r, std::string why) {
+    status = s;
+    reason = r;
+    detail = std::move(why);
+  }
   const double* Find(std::string_view name) const;
 
   static ProbeResult Healthy(std::string detail = {});

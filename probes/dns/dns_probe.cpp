@@ -9,10 +9,11 @@
 #include <utility>
 #include <vector>
 
-#include "probes/dns/dns_config.hpp"
 #include "daemon/clients/dns/exchange.hpp"
 #include "daemon/clients/dns/message.hpp"
 #include "daemon/clients/dns/resolver.hpp"
+#include "daemon/core/probe_guard.hpp"
+#include "probes/dns/dns_config.hpp"
 
 namespace runbookd::probes::dns {
 
@@ -22,12 +23,6 @@ namespace wire = runbookd::dns;
 namespace {
 
 double Seconds(std::chrono::nanoseconds d) { return std::chrono::duration<double>(d).count(); }
-
-void Conclude(ProbeResult& result, ProbeStatus status, ProbeReason reason, std::string detail) {
-  result.status = status;
-  result.reason = reason;
-  result.detail = std::move(detail);
-}
 
 // Where to send the query and how.
 struct Route {
@@ -54,13 +49,13 @@ asio::awaitable<std::optional<wire::Message>> Ask(const ProbeContext& ctx, const
       case wire::ResolvedHost::Status::kOk:
         break;
       case wire::ResolvedHost::Status::kTimeout:
-        Conclude(result, ProbeStatus::kUnhealthy, ProbeReason::kTimeout, resolved.error);
+        result.Conclude(ProbeStatus::kUnhealthy, ProbeReason::kTimeout, resolved.error);
         co_return std::nullopt;
       case wire::ResolvedHost::Status::kCancelled:
-        Conclude(result, ProbeStatus::kUnknown, ProbeReason::kTimeout, "cancelled");
+        result.Conclude(ProbeStatus::kUnknown, ProbeReason::kTimeout, "cancelled");
         co_return std::nullopt;
       default:
-        Conclude(result, ProbeStatus::kUnhealthy, ProbeReason::kDnsError, resolved.error);
+        result.Conclude(ProbeStatus::kUnhealthy, ProbeReason::kDnsError, resolved.error);
         co_return std::nullopt;
     }
     result.Observe("ip_protocol", resolved.address.is_v4() ? 4 : 6);
@@ -78,22 +73,22 @@ asio::awaitable<std::optional<wire::Message>> Ask(const ProbeContext& ctx, const
     case wire::ExchangeResult::Status::kOk:
       break;
     case wire::ExchangeResult::Status::kTimeout:
-      Conclude(result, ProbeStatus::kUnhealthy, ProbeReason::kTimeout, "no answer from " + where + " in time");
+      result.Conclude(ProbeStatus::kUnhealthy, ProbeReason::kTimeout, "no answer from " + where + " in time");
       co_return std::nullopt;
     case wire::ExchangeResult::Status::kRefused:
-      Conclude(result, ProbeStatus::kUnhealthy, ProbeReason::kConnectionRefused, where + ": connection refused");
+      result.Conclude(ProbeStatus::kUnhealthy, ProbeReason::kConnectionRefused, where + ": connection refused");
       co_return std::nullopt;
     case wire::ExchangeResult::Status::kCancelled:
-      Conclude(result, ProbeStatus::kUnknown, ProbeReason::kTimeout, "cancelled");
+      result.Conclude(ProbeStatus::kUnknown, ProbeReason::kTimeout, "cancelled");
       co_return std::nullopt;
     case wire::ExchangeResult::Status::kError:
-      Conclude(result, ProbeStatus::kUnhealthy, ProbeReason::kConnectionFailed, where + ": " + exchange.error);
+      result.Conclude(ProbeStatus::kUnhealthy, ProbeReason::kConnectionFailed, where + ": " + exchange.error);
       co_return std::nullopt;
   }
   std::string error;
   std::optional<wire::Message> message = wire::ParseMessage(exchange.answer, error);
   if (!message) {
-    Conclude(result, ProbeStatus::kUnhealthy, ProbeReason::kProtocolError, where + " sent a bad answer: " + error);
+    result.Conclude(ProbeStatus::kUnhealthy, ProbeReason::kProtocolError, where + " sent a bad answer: " + error);
     co_return std::nullopt;
   }
   result.Observe("dns_answer_rrs", static_cast<double>(message->answer.size()));
@@ -110,33 +105,12 @@ bool Contains(const std::vector<int>& rcodes, int rcode) {
   return false;
 }
 
-// Runs `check` with the bookkeeping every run needs: duration, and exceptions (a cancelled
-// coroutine throws at its next co_await) turned into results.
-template <typename Check>
-asio::awaitable<ProbeResult> Guarded(Check check) {
-  const auto start = std::chrono::steady_clock::now();
-  ProbeResult result;
-  try {
-    co_await check(result);
-  } catch (const boost::system::system_error& e) {
-    if (e.code() == asio::error::operation_aborted) {
-      Conclude(result, ProbeStatus::kUnknown, ProbeReason::kTimeout, "cancelled");
-    } else {
-      Conclude(result, ProbeStatus::kUnknown, ProbeReason::kInternalError, e.what());
-    }
-  } catch (const std::exception& e) {
-    Conclude(result, ProbeStatus::kUnknown, ProbeReason::kInternalError, e.what());
-  }
-  result.duration = std::chrono::steady_clock::now() - start;
-  co_return result;
-}
-
 class DnsProbe final : public Probe {
  public:
   explicit DnsProbe(std::shared_ptr<const wire::DnsProbeSpec> spec) : spec_(std::move(spec)) {}
 
   asio::awaitable<ProbeResult> Run(const ProbeContext& ctx) const override {
-    co_return co_await Guarded([this, &ctx](ProbeResult& result) { return Check(ctx, result); });
+    co_return co_await RunGuarded([this, &ctx](ProbeResult& result) { return Check(ctx, result); });
   }
 
  private:
@@ -150,9 +124,9 @@ class DnsProbe final : public Probe {
       co_return;
     }
     if (!Contains(spec.expect_rcode, message->rcode)) {
-      Conclude(result, ProbeStatus::kUnhealthy, ProbeReason::kDnsRcode,
-               question + ": " + wire::RcodeName(message->rcode) + " (expected " +
-                   wire::DescribeRcodes(spec.expect_rcode) + ")");
+      result.Conclude(ProbeStatus::kUnhealthy, ProbeReason::kDnsRcode,
+                      question + ": " + wire::RcodeName(message->rcode) + " (expected " +
+                          wire::DescribeRcodes(spec.expect_rcode) + ")");
       co_return;
     }
     // The records of the asked type (a CNAME chain's final records count for A, AAAA, ...).
@@ -163,21 +137,21 @@ class DnsProbe final : public Probe {
     std::string values;
     for (const auto* rr : records) values += (values.empty() ? "" : ", ") + rr->value;
     if (message->rcode == wire::kRcodeNoError && records.empty()) {
-      Conclude(result, ProbeStatus::kUnhealthy, ProbeReason::kDnsAnswerMismatch,
-               question + ": no " + wire::RecordTypeName(spec.record_type) + " records in the answer");
+      result.Conclude(ProbeStatus::kUnhealthy, ProbeReason::kDnsAnswerMismatch,
+                      question + ": no " + wire::RecordTypeName(spec.record_type) + " records in the answer");
       co_return;
     }
     for (const GoRegex& re : spec.expect) {
       bool matched = false;
       for (const auto* rr : records) matched = matched || re.Search(rr->value);
       if (!matched) {
-        Conclude(result, ProbeStatus::kUnhealthy, ProbeReason::kDnsAnswerMismatch,
-                 question + ": no answer matches \"" + re.pattern() + "\" (got: " + values + ")");
+        result.Conclude(ProbeStatus::kUnhealthy, ProbeReason::kDnsAnswerMismatch,
+                        question + ": no answer matches \"" + re.pattern() + "\" (got: " + values + ")");
         co_return;
       }
     }
-    Conclude(result, ProbeStatus::kHealthy, ProbeReason::kOk,
-             question + ": " + (values.empty() ? wire::RcodeName(message->rcode) : values));
+    result.Conclude(ProbeStatus::kHealthy, ProbeReason::kOk,
+                    question + ": " + (values.empty() ? wire::RcodeName(message->rcode) : values));
   }
 
   std::shared_ptr<const wire::DnsProbeSpec> spec_;
@@ -189,7 +163,7 @@ class DnsModuleProbe final : public Probe {
       : module_(std::move(module)), target_(std::move(target)) {}
 
   asio::awaitable<ProbeResult> Run(const ProbeContext& ctx) const override {
-    co_return co_await Guarded([this, &ctx](ProbeResult& result) { return Check(ctx, result); });
+    co_return co_await RunGuarded([this, &ctx](ProbeResult& result) { return Check(ctx, result); });
   }
 
  private:
@@ -213,9 +187,9 @@ class DnsModuleProbe final : public Probe {
       result.Observe("dns_serial", serial);
     }
     if (!Contains(module.valid_rcodes, message->rcode)) {
-      Conclude(result, ProbeStatus::kUnhealthy, ProbeReason::kDnsRcode,
-               "rcode " + wire::RcodeName(message->rcode) + " is not one of the valid rcodes (" +
-                   wire::DescribeRcodes(module.valid_rcodes) + ")");
+      result.Conclude(ProbeStatus::kUnhealthy, ProbeReason::kDnsRcode,
+                      "rcode " + wire::RcodeName(message->rcode) + " is not one of the valid rcodes (" +
+                          wire::DescribeRcodes(module.valid_rcodes) + ")");
       co_return;
     }
     struct Section {
@@ -228,13 +202,14 @@ class DnsModuleProbe final : public Probe {
                                 {"additional", message->additional, module.validate_additional}};
     for (const Section& section : sections) {
       if (auto why = wire::ValidateRecords(section.records, section.validator)) {
-        Conclude(result, ProbeStatus::kUnhealthy, ProbeReason::kDnsAnswerMismatch,
-                 std::string(section.name) + " records: " + *why);
+        result.Conclude(ProbeStatus::kUnhealthy, ProbeReason::kDnsAnswerMismatch,
+                        std::string(section.name) + " records: " + *why);
         co_return;
       }
     }
-    Conclude(result, ProbeStatus::kHealthy, ProbeReason::kOk,
-             wire::RcodeName(message->rcode) + ", " + std::to_string(message->answer.size()) + " answer records");
+    result.Conclude(
+        ProbeStatus::kHealthy, ProbeReason::kOk,
+        wire::RcodeName(message->rcode) + ", " + std::to_string(message->answer.size()) + " answer records");
   }
 
   std::shared_ptr<const wire::DnsModuleConfig> module_;

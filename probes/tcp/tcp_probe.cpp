@@ -14,6 +14,7 @@
 #include <utility>
 
 #include "daemon/clients/dns/resolver.hpp"
+#include "daemon/core/probe_guard.hpp"
 #include "probes/tcp/connection.hpp"
 #include "probes/tcp/tcp_config.hpp"
 
@@ -28,21 +29,15 @@ using runbookd::tcp::TcpCheck;
 
 namespace {
 
-void Conclude(ProbeResult& result, ProbeStatus status, ProbeReason reason, std::string detail) {
-  result.status = status;
-  result.reason = reason;
-  result.detail = std::move(detail);
-}
-
 // A step that failed for a reason other than its own logic: the deadline, cancellation, or
 // the network.
 void ConcludeIoFailure(ProbeResult& result, const error_code& ec, const std::string& what) {
   if (ec == asio::error::operation_aborted) {
-    Conclude(result, ProbeStatus::kUnknown, ProbeReason::kTimeout, "cancelled");
+    result.Conclude(ProbeStatus::kUnknown, ProbeReason::kTimeout, "cancelled");
   } else if (ec == asio::error::timed_out) {
-    Conclude(result, ProbeStatus::kUnhealthy, ProbeReason::kTimeout, what + ": timed out");
+    result.Conclude(ProbeStatus::kUnhealthy, ProbeReason::kTimeout, what + ": timed out");
   } else {
-    Conclude(result, ProbeStatus::kUnhealthy, ProbeReason::kConnectionFailed, what + ": " + ec.message());
+    result.Conclude(ProbeStatus::kUnhealthy, ProbeReason::kConnectionFailed, what + ": " + ec.message());
   }
 }
 
@@ -78,21 +73,7 @@ class TcpProbe final : public Probe {
       : check_(std::move(check)), target_(std::move(target)) {}
 
   asio::awaitable<ProbeResult> Run(const ProbeContext& ctx) const override {
-    const auto start = std::chrono::steady_clock::now();
-    ProbeResult result;
-    try {
-      co_await Check(ctx, result);
-    } catch (const boost::system::system_error& e) {  // a cancelled coroutine throws at its next co_await
-      if (e.code() == asio::error::operation_aborted) {
-        Conclude(result, ProbeStatus::kUnknown, ProbeReason::kTimeout, "cancelled");
-      } else {
-        Conclude(result, ProbeStatus::kUnknown, ProbeReason::kInternalError, e.what());
-      }
-    } catch (const std::exception& e) {
-      Conclude(result, ProbeStatus::kUnknown, ProbeReason::kInternalError, e.what());
-    }
-    result.duration = std::chrono::steady_clock::now() - start;
-    co_return result;
+    co_return co_await RunGuarded([this, &ctx](ProbeResult& result) { return Check(ctx, result); });
   }
 
  private:
@@ -113,11 +94,11 @@ class TcpProbe final : public Probe {
     result.Observe("dns_lookup_time_seconds", std::chrono::duration<double>(resolved.lookup_time).count());
     if (resolved.status != net::ResolvedHost::Status::kOk) {
       if (resolved.status == net::ResolvedHost::Status::kCancelled) {
-        Conclude(result, ProbeStatus::kUnknown, ProbeReason::kTimeout, "cancelled");
+        result.Conclude(ProbeStatus::kUnknown, ProbeReason::kTimeout, "cancelled");
       } else if (resolved.status == net::ResolvedHost::Status::kTimeout) {
-        Conclude(result, ProbeStatus::kUnhealthy, ProbeReason::kTimeout, resolved.error);
+        result.Conclude(ProbeStatus::kUnhealthy, ProbeReason::kTimeout, resolved.error);
       } else {
-        Conclude(result, ProbeStatus::kUnhealthy, ProbeReason::kDnsError, resolved.error);
+        result.Conclude(ProbeStatus::kUnhealthy, ProbeReason::kDnsError, resolved.error);
       }
       co_return;
     }
@@ -128,10 +109,10 @@ class TcpProbe final : public Probe {
     Connection connection(ctx.executor);
     if (error_code ec = co_await connection.Connect({resolved.address, target_.port}, ctx.deadline)) {
       if (ec == asio::error::operation_aborted) {
-        Conclude(result, ProbeStatus::kUnknown, ProbeReason::kTimeout, "cancelled");
+        result.Conclude(ProbeStatus::kUnknown, ProbeReason::kTimeout, "cancelled");
       } else {
-        Conclude(result, ProbeStatus::kUnhealthy, runbookd::tcp::ConnectFailureReason(ec),
-                 "connect to " + peer + ": " + (ec == asio::error::timed_out ? "timed out" : ec.message()));
+        result.Conclude(ProbeStatus::kUnhealthy, runbookd::tcp::ConnectFailureReason(ec),
+                        "connect to " + peer + ": " + (ec == asio::error::timed_out ? "timed out" : ec.message()));
       }
       co_return;
     }
@@ -141,7 +122,7 @@ class TcpProbe final : public Probe {
     std::string detail = "connected to " + peer;
     if (connection.ssl() != nullptr) detail += " (" + tls::TlsVersionName(connection.ssl()) + ")";
     if (!check.steps.empty()) detail += ", dialogue complete";
-    Conclude(result, ProbeStatus::kHealthy, ProbeReason::kOk, detail);
+    result.Conclude(ProbeStatus::kHealthy, ProbeReason::kOk, detail);
   }
 
   // The query/response steps; false (with `result` concluded) when one fails.
@@ -157,11 +138,11 @@ class TcpProbe final : public Probe {
           if (error_code ec = co_await connection.ReadLine(line, ctx.deadline)) {
             if (ec == asio::error::eof) {
               result.Observe("failed_due_to_regex", 1);
-              Conclude(result, ProbeStatus::kUnhealthy, ProbeReason::kExpectMismatch,
-                       peer + " closed the connection before a line matched \"" + step.expect->pattern() + "\"" +
-                           (last_line.empty() ? "" : " (last line: \"" + last_line + "\")"));
+              result.Conclude(ProbeStatus::kUnhealthy, ProbeReason::kExpectMismatch,
+                              peer + " closed the connection before a line matched \"" + step.expect->pattern() + "\"" +
+                                  (last_line.empty() ? "" : " (last line: \"" + last_line + "\")"));
             } else if (ec == asio::error::message_size) {
-              Conclude(result, ProbeStatus::kUnhealthy, ProbeReason::kProtocolError, peer + " sent a line over 64 KiB");
+              result.Conclude(ProbeStatus::kUnhealthy, ProbeReason::kProtocolError, peer + " sent a line over 64 KiB");
             } else {
               ConcludeIoFailure(result, ec, "waiting for a line matching \"" + step.expect->pattern() + "\"");
             }
@@ -199,7 +180,7 @@ class TcpProbe final : public Probe {
       co_return false;
     }
     if (ec) {
-      Conclude(result, ProbeStatus::kUnhealthy, failure.reason, peer + ": " + failure.message);
+      result.Conclude(ProbeStatus::kUnhealthy, failure.reason, peer + ": " + failure.message);
       co_return false;
     }
     ObserveTls(result, connection.ssl(), starttls);

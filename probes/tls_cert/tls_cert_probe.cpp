@@ -14,8 +14,9 @@
 #include <string>
 #include <utility>
 
-#include "daemon/clients/tls/tls.hpp"
 #include "daemon/clients/dns/resolver.hpp"
+#include "daemon/clients/tls/tls.hpp"
+#include "daemon/core/probe_guard.hpp"
 #include "probes/tcp/connection.hpp"
 
 namespace runbookd::probes::tls_cert {
@@ -62,12 +63,6 @@ std::optional<TlsCertSpec> ReadSpec(const config::Node& spec) {
   out.context = tls::ReadTlsContext(spec, &out.options);
   if (spec.diagnostics().items().size() != errors_before) return std::nullopt;
   return out;
-}
-
-void Conclude(ProbeResult& result, ProbeStatus status, ProbeReason reason, std::string detail) {
-  result.status = status;
-  result.reason = reason;
-  result.detail = std::move(detail);
 }
 
 std::string Days(double days) {
@@ -120,19 +115,7 @@ class TlsCertProbe final : public Probe {
       : spec_(std::move(spec)), clock_(std::move(clock)) {}
 
   asio::awaitable<ProbeResult> Run(const ProbeContext& ctx) const override {
-    const auto start = std::chrono::steady_clock::now();
-    ProbeResult result;
-    try {
-      co_await Check(ctx, result);
-    } catch (const boost::system::system_error& e) {  // a cancelled coroutine throws at its next co_await
-      Conclude(result, ProbeStatus::kUnknown,
-               e.code() == asio::error::operation_aborted ? ProbeReason::kTimeout : ProbeReason::kInternalError,
-               e.code() == asio::error::operation_aborted ? "cancelled" : e.what());
-    } catch (const std::exception& e) {
-      Conclude(result, ProbeStatus::kUnknown, ProbeReason::kInternalError, e.what());
-    }
-    result.duration = std::chrono::steady_clock::now() - start;
-    co_return result;
+    co_return co_await RunGuarded([this, &ctx](ProbeResult& result) { return Check(ctx, result); });
   }
 
  private:
@@ -142,10 +125,10 @@ class TlsCertProbe final : public Probe {
         co_await net::ResolveHost(ctx.executor, spec.address.host, spec.address_choice, ctx.deadline);
     if (resolved.status != net::ResolvedHost::Status::kOk) {
       const bool cancelled = resolved.status == net::ResolvedHost::Status::kCancelled;
-      Conclude(result, cancelled ? ProbeStatus::kUnknown : ProbeStatus::kUnhealthy,
-               resolved.status == net::ResolvedHost::Status::kTimeout || cancelled ? ProbeReason::kTimeout
-                                                                                   : ProbeReason::kDnsError,
-               resolved.error);
+      result.Conclude(cancelled ? ProbeStatus::kUnknown : ProbeStatus::kUnhealthy,
+                      resolved.status == net::ResolvedHost::Status::kTimeout || cancelled ? ProbeReason::kTimeout
+                                                                                          : ProbeReason::kDnsError,
+                      resolved.error);
       co_return;
     }
     result.Observe("ip_protocol", resolved.address.is_v4() ? 4 : 6);
@@ -154,10 +137,10 @@ class TlsCertProbe final : public Probe {
     runbookd::tcp::Connection connection(ctx.executor);
     if (error_code ec = co_await connection.Connect({resolved.address, spec.address.port}, ctx.deadline)) {
       if (ec == asio::error::operation_aborted) {
-        Conclude(result, ProbeStatus::kUnknown, ProbeReason::kTimeout, "cancelled");
+        result.Conclude(ProbeStatus::kUnknown, ProbeReason::kTimeout, "cancelled");
       } else {
-        Conclude(result, ProbeStatus::kUnhealthy, runbookd::tcp::ConnectFailureReason(ec),
-                 "connect to " + peer + ": " + (ec == asio::error::timed_out ? "timed out" : ec.message()));
+        result.Conclude(ProbeStatus::kUnhealthy, runbookd::tcp::ConnectFailureReason(ec),
+                        "connect to " + peer + ": " + (ec == asio::error::timed_out ? "timed out" : ec.message()));
       }
       co_return;
     }
@@ -173,19 +156,19 @@ class TlsCertProbe final : public Probe {
       result.Observe("ssl_earliest_cert_expiry", static_cast<double>(*chain.earliest_not_after));
 
     if (ec == asio::error::operation_aborted) {
-      Conclude(result, ProbeStatus::kUnknown, ProbeReason::kTimeout, "cancelled");
+      result.Conclude(ProbeStatus::kUnknown, ProbeReason::kTimeout, "cancelled");
       co_return;
     }
     if (ec == asio::error::timed_out) {
-      Conclude(result, ProbeStatus::kUnhealthy, ProbeReason::kTimeout, "TLS handshake with " + peer + ": timed out");
+      result.Conclude(ProbeStatus::kUnhealthy, ProbeReason::kTimeout, "TLS handshake with " + peer + ": timed out");
       co_return;
     }
     if (ec) {
-      Conclude(result, ProbeStatus::kUnhealthy, failure.reason, server_name + " at " + peer + ": " + failure.message);
+      result.Conclude(ProbeStatus::kUnhealthy, failure.reason, server_name + " at " + peer + ": " + failure.message);
       co_return;
     }
     if (!chain.earliest_not_after) {
-      Conclude(result, ProbeStatus::kUnhealthy, ProbeReason::kProtocolError, peer + " presented no certificate");
+      result.Conclude(ProbeStatus::kUnhealthy, ProbeReason::kProtocolError, peer + " presented no certificate");
       co_return;
     }
     // The earliest expiry over the chain decides, as blackbox's probe_ssl_earliest_cert_expiry
@@ -194,15 +177,15 @@ class TlsCertProbe final : public Probe {
     const std::string until = " (" + Utc(*chain.earliest_not_after) + ")";
     if (days_left < 0) {
       // Only reachable with insecure_skip_verify: verification would have refused it.
-      Conclude(result, ProbeStatus::kUnhealthy, ProbeReason::kCertExpired,
-               server_name + ": certificate expired " + Days(-days_left) + " days ago" + until);
+      result.Conclude(ProbeStatus::kUnhealthy, ProbeReason::kCertExpired,
+                      server_name + ": certificate expired " + Days(-days_left) + " days ago" + until);
     } else if (days_left < spec.min_days_left) {
-      Conclude(result, ProbeStatus::kUnhealthy, ProbeReason::kCertExpiringSoon,
-               server_name + ": certificate expires in " + Days(days_left) + " days" + until +
-                   ", under min_days_left " + Days(spec.min_days_left));
+      result.Conclude(ProbeStatus::kUnhealthy, ProbeReason::kCertExpiringSoon,
+                      server_name + ": certificate expires in " + Days(days_left) + " days" + until +
+                          ", under min_days_left " + Days(spec.min_days_left));
     } else {
-      Conclude(result, ProbeStatus::kHealthy, ProbeReason::kOk,
-               server_name + ": certificate valid for " + Days(days_left) + " more days" + until);
+      result.Conclude(ProbeStatus::kHealthy, ProbeReason::kOk,
+                      server_name + ": certificate valid for " + Days(days_left) + " more days" + until);
     }
   }
 
