@@ -92,6 +92,8 @@ void IncidentBook::ApplyState(const rules::RuleState& state, const rules::Rule& 
     }
     emit(IncidentEvent::Kind::kOpened, "rule",
          "rule " + rule.name + " matched" + GroupText(key) + (why.empty() ? "" : ": " + why));
+    // Each signal that opened it is a timeline entry of its own, with its own source.
+    for (const auto& e : state.evidence) emit(IncidentEvent::Kind::kSignal, EvidenceSource(e), e.text);
     it = open_.emplace(key, std::move(incident)).first;
   } else if (state.active_now) {
     OpenIncident& incident = it->second;

@@ -81,9 +81,10 @@ void IncidentManager::Restore(const std::vector<store::IncidentRecord>& open,
     book_.Restore(std::move(incident), now);
   }
   for (const auto& a : firing) {
-    snapshot_.alerts.push_back(rules::AlertSignal{a.record.fingerprint, a.record.starts_at, a.record.labels,
-                                                  a.record.annotations, rules::AlertStatus::kFiring});
+    firing_alerts_[{a.record.fingerprint, a.record.starts_at}] = rules::AlertSignal{
+        a.record.fingerprint, a.record.starts_at, a.record.labels, a.record.annotations, rules::AlertStatus::kFiring};
   }
+  alerts_changed_ = true;
   UpdateOpenGauge();
 }
 
@@ -164,15 +165,15 @@ void IncidentManager::IngestAlerts(std::vector<store::AlertRecord> alerts, std::
         if (status) {
           for (size_t i = 0; i < batch->size(); ++i) {
             const auto& a = (*batch)[i];
-            auto& alerts = snapshot_.alerts;
-            std::erase_if(alerts, [&](const rules::AlertSignal& s) {
-              return s.fingerprint == a.fingerprint && s.starts_at == a.starts_at;
-            });
+            const auto key = std::make_pair(a.fingerprint, a.starts_at);
             if ((*firing)[i]) {
-              alerts.push_back(
-                  rules::AlertSignal{a.fingerprint, a.starts_at, a.labels, a.annotations, rules::AlertStatus::kFiring});
+              firing_alerts_[key] =
+                  rules::AlertSignal{a.fingerprint, a.starts_at, a.labels, a.annotations, rules::AlertStatus::kFiring};
+            } else {
+              firing_alerts_.erase(key);
             }
           }
+          alerts_changed_ = true;
           ScheduleEvaluation();
         }
         done(std::move(status));
@@ -190,6 +191,12 @@ void IncidentManager::ScheduleEvaluation() {
 
 void IncidentManager::Evaluate() {
   const WallTime now = clock_.WallNow();
+  if (alerts_changed_) {
+    snapshot_.alerts.clear();
+    snapshot_.alerts.reserve(firing_alerts_.size());
+    for (const auto& [key, alert] : firing_alerts_) snapshot_.alerts.push_back(alert);
+    alerts_changed_ = false;
+  }
   auto states = evaluator_->Evaluate(snapshot_, now);
   for (const auto& s : states) {
     if (s.change == rules::StateChange::kFired) metrics_.RecordRuleMatch(s.rule);

@@ -70,6 +70,10 @@ class IncidentManager {
   std::unique_ptr<rules::RuleEvaluator> evaluator_;
   IncidentBook book_;
   rules::Snapshot snapshot_;
+  // Firing alerts by identity (fingerprint, startsAt); snapshot_.alerts is rebuilt from it before
+  // an evaluation when it changed, so a webhook costs O(log n) per alert, not a scan of all.
+  std::map<std::pair<std::string, WallTime>, rules::AlertSignal> firing_alerts_;
+  bool alerts_changed_ = false;
   std::map<std::string, std::map<std::string, std::string>> probe_labels_;
   std::vector<IncidentEvent> pending_;  // not yet committed, oldest first
   bool persisting_ = false;             // one store job at a time, so events keep their order

@@ -50,8 +50,9 @@ TEST_CASE("a firing rule opens one incident; new evidence is a signal; resolutio
   IncidentBook book;
   const std::vector<rules::Rule> rules{MakeRule("APIEndpointDown")};
   auto events = book.Apply({Firing("APIEndpointDown", rules::StateChange::kFired)}, rules, clock.WallNow());
-  REQUIRE(Kinds(events) == std::vector{Kind::kOpened});
+  REQUIRE(Kinds(events) == std::vector{Kind::kOpened, Kind::kSignal});
   CHECK(events[0].message == "rule APIEndpointDown matched: probe api is unhealthy (connection_refused)");
+  CHECK(events[1].source == "probe:api");
   CHECK(book.open().size() == 1);
 
   // The same evidence again is not news; an alert joining is.
@@ -88,7 +89,7 @@ TEST_CASE("suppression by a dependency is recorded once and lifted once", "[inci
   auto state = Firing("APIEndpointDown", rules::StateChange::kFired);
   state.suppressed_by = rules::Suppression{rules::DependencyKind::kProbe, "postgres", "probe postgres is unhealthy"};
   auto events = book.Apply({state}, rules, clock.WallNow());
-  CHECK(Kinds(events) == std::vector{Kind::kOpened, Kind::kSuppressed});
+  CHECK(Kinds(events) == std::vector{Kind::kOpened, Kind::kSignal, Kind::kSuppressed});
   CHECK(book.open().begin()->second.suppressed_by == "postgres");
   state.change = rules::StateChange::kNone;
   CHECK(book.Apply({state}, rules, clock.WallNow()).empty());

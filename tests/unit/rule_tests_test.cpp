@@ -58,8 +58,8 @@ TEST_CASE("wrong expectations fail with exit 1 and a readable diff", "[rule-test
         "  - expected: {rule: APIEndpointDown, group: {}, state: open}\n"
         "  + got:      no incidents\n"
         "  at 1m, incidents differ:\n"
-        "  - expected: {rule: APIEndpointDown, group: {}, state: open, events: [opened, signal]}\n"
-        "  + got:      {rule: APIEndpointDown, group: {}, state: open, events: [opened]}\n"
+        "  - expected: {rule: APIEndpointDown, group: {}, state: open, events: [opened]}\n"
+        "  + got:      {rule: APIEndpointDown, group: {}, state: open, events: [opened, signal]}\n"
         "\n"
         "3 tests: 1 passed, 2 failed\n");
 }
