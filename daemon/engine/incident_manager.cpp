@@ -14,6 +14,7 @@ namespace {
 
 // `for` and `resolve_after` are checked at least this often, besides every signal.
 constexpr std::chrono::seconds kTickInterval{1};
+constexpr std::chrono::milliseconds kMinEvaluationGap{10};
 
 store::TimelineKind TimelineKindOf(IncidentEvent::Kind kind) {
   switch (kind) {
@@ -65,6 +66,7 @@ IncidentManager::IncidentManager(asio::any_io_executor executor, const Clock& cl
       metrics_(metrics),
       logger_(std::move(logger)),
       timer_(executor_),
+      evaluation_timer_(executor_),
       evaluator_(std::make_unique<rules::RuleEvaluator>(std::vector<rules::Rule>{})) {}
 
 void IncidentManager::Restore(const std::vector<store::IncidentRecord>& open,
@@ -81,10 +83,10 @@ void IncidentManager::Restore(const std::vector<store::IncidentRecord>& open,
     book_.Restore(std::move(incident), now);
   }
   for (const auto& a : firing) {
-    firing_alerts_[{a.record.fingerprint, a.record.starts_at}] = rules::AlertSignal{
-        a.record.fingerprint, a.record.starts_at, a.record.labels, a.record.annotations, rules::AlertStatus::kFiring};
+    SetAlertFiring(rules::AlertSignal{a.record.fingerprint, a.record.starts_at, a.record.labels, a.record.annotations,
+                                      rules::AlertStatus::kFiring},
+                   true);
   }
-  alerts_changed_ = true;
   UpdateOpenGauge();
 }
 
@@ -122,6 +124,7 @@ void IncidentManager::Start() { Tick(); }
 void IncidentManager::Stop() {
   stopped_ = true;
   timer_.cancel();
+  evaluation_timer_.cancel();
 }
 
 void IncidentManager::Tick() {
@@ -165,38 +168,63 @@ void IncidentManager::IngestAlerts(std::vector<store::AlertRecord> alerts, std::
         if (status) {
           for (size_t i = 0; i < batch->size(); ++i) {
             const auto& a = (*batch)[i];
-            const auto key = std::make_pair(a.fingerprint, a.starts_at);
-            if ((*firing)[i]) {
-              firing_alerts_[key] =
-                  rules::AlertSignal{a.fingerprint, a.starts_at, a.labels, a.annotations, rules::AlertStatus::kFiring};
-            } else {
-              firing_alerts_.erase(key);
-            }
+            SetAlertFiring(
+                rules::AlertSignal{a.fingerprint, a.starts_at, a.labels, a.annotations, rules::AlertStatus::kFiring},
+                (*firing)[i]);
           }
-          alerts_changed_ = true;
           ScheduleEvaluation();
         }
         done(std::move(status));
       });
 }
 
+// Signals are evaluated at once, but under a flood of them at most once per kMinEvaluationGap:
+// an evaluation reads every firing alert, and webhooks must not queue behind back-to-back scans.
 void IncidentManager::ScheduleEvaluation() {
   if (evaluation_scheduled_ || stopped_) return;
   evaluation_scheduled_ = true;
-  asio::post(executor_, [this] {
+  auto run = [this] {
     evaluation_scheduled_ = false;
     if (!stopped_) Evaluate();
+  };
+  const SteadyTime earliest = last_evaluation_ + kMinEvaluationGap;
+  if (std::chrono::steady_clock::now() >= earliest) {
+    asio::post(executor_, run);
+    return;
+  }
+  evaluation_timer_.expires_at(earliest);
+  evaluation_timer_.async_wait([run](const boost::system::error_code& ec) {
+    if (!ec) run();
   });
+}
+
+void IncidentManager::SetAlertFiring(const rules::AlertSignal& alert, bool firing) {
+  auto& alerts = snapshot_.alerts;
+  const auto key = std::make_pair(alert.fingerprint, alert.starts_at);
+  auto it = alert_index_.find(key);
+  if (firing) {
+    if (it != alert_index_.end()) {
+      alerts[it->second] = alert;
+    } else {
+      alert_index_.emplace(key, alerts.size());
+      alerts.push_back(alert);
+    }
+    return;
+  }
+  if (it == alert_index_.end()) return;
+  const size_t hole = it->second;
+  alert_index_.erase(it);
+  if (hole + 1 != alerts.size()) {
+    alerts[hole] = std::move(alerts.back());
+    alert_index_[std::make_pair(alerts[hole].fingerprint, alerts[hole].starts_at)] = hole;
+  }
+  alerts.pop_back();
 }
 
 void IncidentManager::Evaluate() {
   const WallTime now = clock_.WallNow();
-  if (alerts_changed_) {
-    snapshot_.alerts.clear();
-    snapshot_.alerts.reserve(firing_alerts_.size());
-    for (const auto& [key, alert] : firing_alerts_) snapshot_.alerts.push_back(alert);
-    alerts_changed_ = false;
-  }
+  // Pacing uses the real steady clock, as the timer does; rule time comes from clock_.
+  last_evaluation_ = std::chrono::steady_clock::now();
   auto states = evaluator_->Evaluate(snapshot_, now);
   for (const auto& s : states) {
     if (s.change == rules::StateChange::kFired) metrics_.RecordRuleMatch(s.rule);

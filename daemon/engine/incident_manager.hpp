@@ -55,6 +55,7 @@ class IncidentManager {
  private:
   struct Pending;
   void ScheduleEvaluation();
+  void SetAlertFiring(const rules::AlertSignal& alert, bool firing);
   void Evaluate();
   void Persist(std::vector<IncidentEvent> events);
   void FlushPending();
@@ -67,13 +68,14 @@ class IncidentManager {
   DaemonMetrics& metrics_;
   std::shared_ptr<spdlog::logger> logger_;
   boost::asio::steady_timer timer_;
+  boost::asio::steady_timer evaluation_timer_;
   std::unique_ptr<rules::RuleEvaluator> evaluator_;
   IncidentBook book_;
   rules::Snapshot snapshot_;
-  // Firing alerts by identity (fingerprint, startsAt); snapshot_.alerts is rebuilt from it before
-  // an evaluation when it changed, so a webhook costs O(log n) per alert, not a scan of all.
-  std::map<std::pair<std::string, WallTime>, rules::AlertSignal> firing_alerts_;
-  bool alerts_changed_ = false;
+  // Position of each firing alert in snapshot_.alerts by identity (fingerprint, startsAt), so a
+  // webhook costs O(log n) per alert: removal swaps the last alert into the hole.
+  std::map<std::pair<std::string, WallTime>, size_t> alert_index_;
+  SteadyTime last_evaluation_{};
   std::map<std::string, std::map<std::string, std::string>> probe_labels_;
   std::vector<IncidentEvent> pending_;  // not yet committed, oldest first
   bool persisting_ = false;             // one store job at a time, so events keep their order
