@@ -6,8 +6,8 @@
 #include <vector>
 
 #include "config/node.hpp"
-#include "daemon/core/go_regex.hpp"
 #include "daemon/clients/dns/resolver.hpp"
+#include "daemon/core/go_regex.hpp"
 #include "probes/dns/rr_validator.hpp"
 
 namespace runbookd::dns {

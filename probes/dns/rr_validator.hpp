@@ -5,8 +5,8 @@
 #include <vector>
 
 #include "config/node.hpp"
-#include "daemon/core/go_regex.hpp"
 #include "daemon/clients/dns/message.hpp"
+#include "daemon/core/go_regex.hpp"
 
 namespace runbookd::dns {
 

@@ -7,9 +7,9 @@
 #include <vector>
 
 #include "config/node.hpp"
+#include "daemon/clients/dns/resolver.hpp"
 #include "daemon/clients/tls/tls.hpp"
 #include "daemon/core/go_regex.hpp"
-#include "daemon/clients/dns/resolver.hpp"
 
 namespace runbookd::tcp {
 

@@ -6,10 +6,10 @@
 #include <vector>
 
 #include "config/node.hpp"
-#include "probes/dns/dns_config.hpp"
-#include "daemon/core/go_regex.hpp"
 #include "daemon/clients/dns/message.hpp"
 #include "daemon/clients/dns/resolver.hpp"
+#include "daemon/core/go_regex.hpp"
+#include "probes/dns/dns_config.hpp"
 #include "probes/dns/rr_validator.hpp"
 
 using namespace runbookd::dns;

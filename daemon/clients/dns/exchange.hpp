@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
-#include "daemon/core/clock.hpp"
 #include "daemon/clients/dns/ares_channel.hpp"
+#include "daemon/core/clock.hpp"
 
 namespace runbookd::dns {
 
