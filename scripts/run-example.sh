@@ -4,6 +4,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh --build-only
-bash scripts/build.sh
+bash scripts/build.sh runbookd runbookctl
 mkdir -p /var/lib/runbookd
 exec ./build/daemon/app/runbookd --config config/examples/runbookd.yaml
