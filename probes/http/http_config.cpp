@@ -1,6 +1,5 @@
 // Config of the http probe: the runbookd `spec:` block and the blackbox_exporter `http:` module
 // block. Both read every key they support through config::Node, so unknown keys are reported.
-#include <openssl/evp.h>
 
 #include <boost/url/parse.hpp>
 #include <cctype>
@@ -127,14 +126,6 @@ std::vector<StatusRange> ReadStatusRanges(const Node& node, bool allow_classes) 
   return out;
 }
 
-std::string Base64(std::string_view in) {
-  std::string out(4 * ((in.size() + 2) / 3), '\0');
-  const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                                reinterpret_cast<const unsigned char*>(in.data()), static_cast<int>(in.size()));
-  out.resize(static_cast<size_t>(n));
-  return out;
-}
-
 // basic_auth {username, password_file|password_env} and bearer_token_file|bearer_token_env become an
 // Authorization header. The secret lives only in that header, which no detail or log ever prints.
 void ReadAuth(const Node& node, std::vector<std::pair<std::string, std::string>>& headers) {
@@ -143,7 +134,8 @@ void ReadAuth(const Node& node, std::vector<std::pair<std::string, std::string>>
   if (basic.defined()) {
     const std::string user = basic.Required("username").AsString();
     const auto password = basic.ReadSecret("password");
-    headers.emplace_back("Authorization", "Basic " + Base64(user + ":" + (password ? password->Reveal() : "")));
+    headers.emplace_back("Authorization",
+                         http_client::BasicAuthorization(user, password ? password->Reveal() : std::string()));
     if (bearer) node["bearer_token_file"].Error("give either basic_auth or a bearer token, not both");
   } else if (bearer) {
     headers.emplace_back("Authorization", "Bearer " + bearer->Reveal());

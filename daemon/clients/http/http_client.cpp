@@ -222,7 +222,7 @@ http::request<http::string_body> BuildRequest(const std::string& method, const T
   req.set(http::field::host, target.host_header);
   req.set(http::field::user_agent, options.user_agent);
   if (url.has_userinfo() && !HasHeader(headers, "Authorization")) {
-    req.set(http::field::authorization, "Basic " + Base64(std::string(url.user()) + ":" + std::string(url.password())));
+    req.set(http::field::authorization, BasicAuthorization(url.user(), url.password()));
   }
   for (const auto& [name, value] : headers) req.set(name, value);
   req.body() = body;
@@ -439,6 +439,10 @@ asio::awaitable<Response> Fetch(asio::any_io_executor executor, const Request& r
   }
   out.timing.total = Seconds(Steady::now() - start);
   co_return out;
+}
+
+std::string BasicAuthorization(std::string_view user, std::string_view password) {
+  return "Basic " + Base64(std::string(user) + ":" + std::string(password));
 }
 
 }  // namespace runbookd::http_client

@@ -62,6 +62,9 @@ enum class ErrorKind {
 };
 std::string_view ToString(ErrorKind kind);
 
+// The value of an `Authorization: Basic` header for these credentials (RFC 7617).
+std::string BasicAuthorization(std::string_view user, std::string_view password);
+
 // Seconds spent per phase, summed over redirects (blackbox's probe_http_duration_seconds phases).
 struct Timing {
   double resolve = 0;
