@@ -393,3 +393,20 @@ TEST_CASE("body regexes search a large body without exhausting the stack", "[htt
   CHECK(p->regex.Search(body));
   CHECK_FALSE(p->regex.Search(std::string(2 * 1024 * 1024, 'x')));
 }
+
+TEST_CASE("basic_auth becomes a Basic Authorization header", "[http_probe]") {
+  TestHttpServer server([](const TestRequest& req) {
+    TestResponse res;
+    auto auth = req.headers.find("authorization");
+    // "ops:s3cret" in base64.
+    res.status = auth != req.headers.end() && auth->second == "Basic b3BzOnMzY3JldA==" ? 200 : 401;
+    return res;
+  });
+  setenv("RUNBOOKD_TEST_BASIC_PASSWORD", "s3cret", 1);
+  auto r =
+      RunProbe(*FromModule("http:\n  basic_auth: { username: ops, password_env: RUNBOOKD_TEST_BASIC_PASSWORD }\n"
+                           "  preferred_ip_protocol: ip4\n",
+                           server.Url("/ok")));
+  CHECK(r.status == ProbeStatus::kHealthy);
+  CHECK(Obs(r, "http_status_code") == 200);
+}
