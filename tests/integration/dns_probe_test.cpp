@@ -18,6 +18,7 @@
 
 #include "config/node.hpp"
 #include "tests/support/dnsmasq.hpp"
+#include "tests/support/probe_harness.hpp"
 #include "tests/support/test_http_server.hpp"
 
 namespace {
@@ -79,18 +80,7 @@ std::unique_ptr<Probe> DnsProbe(const std::string& spec_yaml) {
 
 // Builds the /probe probe of a blackbox `dns:` module block for `target`.
 std::unique_ptr<Probe> ModuleProbe(const std::string& block_yaml, const std::string& target) {
-  runbookd::config::Diagnostics diags;
-  auto doc = runbookd::config::Document::Parse(block_yaml, "blackbox.yml", diags);
-  auto builder = runbookd::probes::dns::MakeModuleFactory()(doc.root(), runbookd::ProbeDeps{});
-  doc.CheckUnknownKeys();
-  INFO(diags.Format());
-  REQUIRE(diags.empty());
-  REQUIRE(builder);
-  std::string error;
-  auto probe = builder(target, error);
-  INFO(error);
-  REQUIRE(probe);
-  return probe;
+  return runbookd::probetest::BuildModuleProbe(runbookd::probes::dns::MakeModuleFactory(), block_yaml, target);
 }
 
 double Observed(const ProbeResult& r, std::string_view name) {
