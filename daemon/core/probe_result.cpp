@@ -58,6 +58,30 @@ std::string_view ToString(ProbeReason reason) {
       return "ssl_mismatch";
     case ProbeReason::kMisconfigured:
       return "misconfigured";
+    case ProbeReason::kApiError:
+      return "api_error";
+    case ProbeReason::kUnauthorized:
+      return "unauthorized";
+    case ProbeReason::kNotFound:
+      return "not_found";
+    case ProbeReason::kNodesNotReady:
+      return "nodes_not_ready";
+    case ProbeReason::kReplicasUnavailable:
+      return "replicas_unavailable";
+    case ProbeReason::kProgressDeadline:
+      return "progress_deadline";
+    case ProbeReason::kCrashLoop:
+      return "crash_loop";
+    case ProbeReason::kImagePull:
+      return "image_pull";
+    case ProbeReason::kOomKilled:
+      return "oom_killed";
+    case ProbeReason::kContainerError:
+      return "container_error";
+    case ProbeReason::kNoEndpoints:
+      return "no_endpoints";
+    case ProbeReason::kWarningEvents:
+      return "warning_events";
     case ProbeReason::kInternalError:
       return "internal_error";
   }

@@ -35,6 +35,19 @@ enum class ProbeReason {
   kDnsAnswerMismatch,     // DNS answers did not satisfy the expectations
   kSslMismatch,           // blackbox fail_if_ssl / fail_if_not_ssl
   kMisconfigured,         // the probe cannot run as configured (bad target, ...)
+  // Kubernetes (probes/k8s_*). The API answered; what it said is the problem.
+  kApiError,             // the API server refused the call (4xx/5xx other than auth), or its answer was unusable
+  kUnauthorized,         // 401/403, or the credential could not be obtained (token file, exec plugin)
+  kNotFound,             // the object to check does not exist
+  kNodesNotReady,        // more nodes than allowed are not Ready
+  kReplicasUnavailable,  // fewer available replicas than desired
+  kProgressDeadline,     // Progressing=False with ProgressDeadlineExceeded
+  kCrashLoop,            // a container waits in CrashLoopBackOff (whatever the pod's phase)
+  kImagePull,            // ImagePullBackOff / ErrImagePull / InvalidImageName
+  kOomKilled,            // a container's last termination was OOMKilled
+  kContainerError,       // a container terminated with reason Error, or restarts too often
+  kNoEndpoints,          // a Service has fewer ready addresses than min_ready
+  kWarningEvents,        // Warning events in the window reached the threshold
   kInternalError,
 };
 

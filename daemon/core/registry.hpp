@@ -9,6 +9,7 @@
 
 #include "config/duration.hpp"
 #include "config/node.hpp"
+#include "daemon/core/action.hpp"
 #include "daemon/core/clock.hpp"
 #include "daemon/core/probe.hpp"
 
@@ -18,11 +19,20 @@ class logger;
 
 namespace runbookd {
 
-// Everything a probe may be built with. Later issues add named connections here.
+namespace k8s {
+class Client;
+}
+
+// Everything a probe or an action may be built with. `kubernetes` is the client of the item's
+// `connection:` when that connection is of type kubernetes (null otherwise); a type that needs
+// one reports its absence as a config error.
 struct ProbeDeps {
   const Clock* clock = nullptr;
   std::shared_ptr<spdlog::logger> logger;
+  std::shared_ptr<k8s::Client> kubernetes;
+  std::string connection;  // the item's `connection:` name, for messages
 };
+using ActionDeps = ProbeDeps;
 
 // Builds a probe from its `spec:` block. Records config errors on the node and returns nullptr
 // when the spec is unusable.
@@ -36,6 +46,9 @@ using TargetProbeBuilder = std::function<std::unique_ptr<Probe>(const std::strin
 // undefined when the module has no block. Records config errors on the node.
 using ModuleFactory = std::function<TargetProbeBuilder(const config::Node& block, const ProbeDeps& deps)>;
 
+// Builds an action from its `spec:` block, as ProbeFactory does for probes.
+using ActionFactory = std::function<std::unique_ptr<Action>(const config::Node& spec, const ActionDeps& deps)>;
+
 // The one explicit list of built-in types is filled in daemon/app/builtins.cpp. No static
 // self-registration: a type is one folder, one line there and one CMake line.
 class Registry {
@@ -43,15 +56,19 @@ class Registry {
   // Throws std::logic_error when the type name is taken.
   void AddProbeType(std::string type, ProbeFactory factory);
   void AddModuleProber(std::string prober, ModuleFactory factory);
+  void AddActionType(std::string type, ActionFactory factory);
 
   const ProbeFactory* FindProbeType(std::string_view type) const;
   const ModuleFactory* FindModuleProber(std::string_view prober) const;
+  const ActionFactory* FindActionType(std::string_view type) const;
   std::vector<std::string> ProbeTypes() const;
   std::vector<std::string> ModuleProbers() const;
+  std::vector<std::string> ActionTypes() const;
 
  private:
   std::map<std::string, ProbeFactory, std::less<>> probe_types_;
   std::map<std::string, ModuleFactory, std::less<>> module_probers_;
+  std::map<std::string, ActionFactory, std::less<>> action_types_;
 };
 
 }  // namespace runbookd
