@@ -63,4 +63,9 @@ struct InClusterPaths {
   std::string namespace_file = "/var/run/secrets/kubernetes.io/serviceaccount/namespace";
 };
 
+// ReadConnection with the in-cluster files somewhere else (tests). The service host and port still
+// come from KUBERNETES_SERVICE_HOST and KUBERNETES_SERVICE_PORT.
+std::optional<ConnectionSettings> ReadConnection(const std::string& name, const config::Node& node,
+                                                 const InClusterPaths& in_cluster_paths);
+
 }  // namespace runbookd::k8s
