@@ -128,6 +128,47 @@ void ReadAlertInput(const Node& node, TestTime at, std::vector<TimedInput>& out)
   out.push_back(TimedInput{at, std::move(alert)});
 }
 
+// `rollout: {connection: prod, namespace: production, deployment: web, revision: 7, began: 30s}`, or
+// `{..., unknown: true}` once the watcher has lost track.
+void ReadRolloutInput(const Node& node, TestTime at, const InputContext& context, std::vector<TimedInput>& out) {
+  const Node rollout = node["rollout"];
+  if (!rollout.is_map()) {
+    rollout.Error("expected a mapping: {connection: C, namespace: N, deployment: D, revision: R}");
+    return;
+  }
+  RolloutInput input;
+  input.deployment.connection = rollout.Required("connection").AsString();
+  input.deployment.ns = rollout.Required("namespace").AsString();
+  input.deployment.deployment = rollout.Required("deployment").AsString();
+  // A Deployment no rule names is a typo: its facts would silently change nothing.
+  const auto targets = rules::RolloutTargets(context.file.rules);
+  if (context.check_rule_names && !std::binary_search(targets.begin(), targets.end(), input.deployment)) {
+    std::vector<std::string> names;
+    for (const auto& t : targets) names.push_back(rules::ToString(t));
+    const std::string name = rules::ToString(input.deployment);
+    rollout.Error("no recent_rollout condition in the rule files names deployment " + Quoted(name) +
+                  config::DidYouMean(name, names));
+  }
+  input.known = !rollout["unknown"].AsBool(false);
+  const Node revision = rollout["revision"];
+  if (!input.known) {
+    if (revision.defined()) revision.Error("an unknown rollout has no revision");
+    out.push_back(TimedInput{at, std::move(input)});
+    return;
+  }
+  input.revision = rollout.Required("revision").AsInt(1, 1);
+  const Node previous = rollout["previous_revision"];
+  if (previous.defined()) input.previous_revision = previous.AsInt(1, 1);
+  if (input.previous_revision && *input.previous_revision >= input.revision) {
+    previous.Error("previous_revision must be below revision");
+  }
+  const Node began = rollout["began"];
+  input.began = began.AsDuration(at);
+  if (input.began > at) began.Error("began must not be after the input's time (at)");
+  input.in_progress = rollout["in_progress"].AsBool(false);
+  out.push_back(TimedInput{at, std::move(input)});
+}
+
 ExpectedIncident ReadExpectedIncident(const Node& node, const InputContext& context) {
   ExpectedIncident expected;
   IncidentView& incident = expected.incident;
@@ -187,16 +228,17 @@ ProbeStatus ProbeStatusFromName(const std::string& name) {
 
 void ReadInput(const Node& node, const InputContext& context, std::vector<TimedInput>& out) {
   const TestTime at = node.Required("at").AsDuration(TestTime(0));
-  const bool is_probe = node.Has("probe");
-  const bool is_alert = node.Has("alert");
-  if (is_probe == is_alert) {
-    node.Error("an input needs exactly one of \"probe\" or \"alert\"");
+  const int kinds = int{node.Has("probe")} + int{node.Has("alert")} + int{node.Has("rollout")};
+  if (kinds != 1) {
+    node.Error("an input needs exactly one of \"probe\", \"alert\" or \"rollout\"");
     return;
   }
-  if (is_probe) {
+  if (node.Has("probe")) {
     ReadProbeInput(node, at, context, out);
-  } else {
+  } else if (node.Has("alert")) {
     ReadAlertInput(node, at, out);
+  } else {
+    ReadRolloutInput(node, at, context, out);
   }
 }
 

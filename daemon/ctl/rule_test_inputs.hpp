@@ -25,7 +25,8 @@ ProbeReason DefaultReason(ProbeStatus status);
 // A mapping of label names (checked) to values.
 rules::LabelSet ReadLabels(const config::Node& node);
 
-// One item of `inputs:`: a probe result, a series of them, or an alert. Appends what it reads.
+// One item of `inputs:`: a probe result, a series of them, an alert, or a Deployment's rollout
+// facts. Appends what it reads.
 void ReadInput(const config::Node& node, const InputContext& context, std::vector<TimedInput>& out);
 
 // One item of `expect:`.

@@ -62,6 +62,20 @@ class SignalState {
     }
   }
 
+  // As the daemon's rollout watcher publishes them: the latest facts per Deployment, or none.
+  void Apply(const RolloutInput& rollout, WallTime) {
+    if (!rollout.known) {
+      snapshot_.rollouts.erase(rollout.deployment);
+      return;
+    }
+    rules::RolloutFacts facts;
+    facts.revision = rollout.revision;
+    facts.began = kTestStart + rollout.began;
+    facts.previous_revision = rollout.previous_revision;
+    facts.in_progress = rollout.in_progress;
+    snapshot_.rollouts[rollout.deployment] = facts;
+  }
+
   std::map<std::string, FlapDamper> dampers_;
   rules::Snapshot snapshot_;
 };

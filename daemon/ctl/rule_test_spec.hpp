@@ -44,9 +44,20 @@ struct AlertInput {
   rules::AlertStatus status = rules::AlertStatus::kFiring;
 };
 
+// What the daemon's rollout watcher would report for one Deployment from `at` on: its facts, or
+// (`known` false) that they are unknown (the watcher lost track; no recent_rollout holds).
+struct RolloutInput {
+  rules::DeploymentRef deployment;
+  bool known = true;
+  int64_t revision = 0;
+  TestTime began{0};  // a time of the test, at or before `at`
+  std::optional<int64_t> previous_revision;
+  bool in_progress = false;
+};
+
 struct TimedInput {
   TestTime at{0};
-  std::variant<ProbeInput, AlertInput> signal;
+  std::variant<ProbeInput, AlertInput, RolloutInput> signal;
 };
 
 enum class IncidentState { kOpen, kResolved };

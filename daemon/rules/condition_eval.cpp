@@ -39,6 +39,15 @@ std::string AlertEvidenceText(const AlertSignal& alert) {
          " fp=" + alert.fingerprint;
 }
 
+// Evidence texts must not change between evaluations (a new text is a new timeline entry), so this
+// names the instant, never "12m ago".
+std::string RolloutEvidenceText(const RecentRolloutCondition& c, const RolloutFacts& facts) {
+  std::string out = "deployment " + ToString(c.deployment) + " rolled out revision " + std::to_string(facts.revision) +
+                    " at " + FormatUtc(facts.began);
+  if (facts.previous_revision) out += " (previous revision " + std::to_string(*facts.previous_revision) + ")";
+  return out;
+}
+
 void Append(std::vector<Evidence>& into, std::vector<Evidence> more) {
   for (auto& e : more) {
     const bool seen = std::any_of(into.begin(), into.end(), [&](const Evidence& have) { return have.text == e.text; });
@@ -49,6 +58,7 @@ void Append(std::vector<Evidence>& into, std::vector<Evidence> more) {
 struct Evaluator {
   const Snapshot& snapshot;
   const GroupScope& scope;
+  WallTime now;
 
   ConditionResult operator()(const ProbeCondition& c) const {
     const ProbeSignal& signal = FindProbe(snapshot, c.probe);
@@ -71,6 +81,14 @@ struct Evaluator {
           Evidence{Evidence::Kind::kAlert, "", "and " + std::to_string(matched - kMaxAlertEvidence) + " more alerts"});
     }
     return out;
+  }
+
+  // No labels: a rollout counts in every group. Unknown facts never hold.
+  ConditionResult operator()(const RecentRolloutCondition& c) const {
+    auto it = snapshot.rollouts.find(c.deployment);
+    if (it == snapshot.rollouts.end() || now - it->second.began > c.within) return {};
+    const std::string subject = ToString(c.deployment);
+    return {true, {Evidence{Evidence::Kind::kNegation, subject, RolloutEvidenceText(c, it->second)}}};
   }
 
   ConditionResult operator()(const AllCondition& c) const {
@@ -146,8 +164,9 @@ std::set<LabelSet> CandidateGroups(const Condition& condition, const Snapshot& s
   return out;
 }
 
-ConditionResult EvaluateCondition(const Condition& condition, const Snapshot& snapshot, const GroupScope& scope) {
-  return std::visit(Evaluator{snapshot, scope}, condition.kind);
+ConditionResult EvaluateCondition(const Condition& condition, const Snapshot& snapshot, const GroupScope& scope,
+                                  WallTime now) {
+  return std::visit(Evaluator{snapshot, scope, now}, condition.kind);
 }
 
 }  // namespace runbookd::rules

@@ -12,10 +12,14 @@ namespace runbookd::rules {
 
 // One signal that made a condition true, worded for an incident timeline.
 struct Evidence {
+  // A rollout's evidence is, for now, of kind kNegation (which the incident book records with the
+  // source "rule"): a kind of its own needs the book to map it first.
   enum class Kind { kProbe, kAlert, kNegation };
   Kind kind = Kind::kProbe;
-  std::string subject;  // probe name, alert fingerprint, or (kNegation) the negated condition
-  std::string text;     // "probe api is unhealthy (connection_refused)", "alert APIEndpointDown fp=..."
+  // probe name, alert fingerprint, (kNegation) the negated condition, or the rollout's deployment
+  // ("prod/production/web")
+  std::string subject;
+  std::string text;  // "probe api is unhealthy (connection_refused)", "alert APIEndpointDown fp=..."
 };
 
 // The group a condition is evaluated in. A signal belongs to the group when each group_by label it
@@ -40,7 +44,9 @@ struct ConditionResult {
   std::vector<Evidence> evidence;  // when it holds: the signals that made it so, without repeats
 };
 
-// Whether `condition` holds within `scope`. Pure: reads only its arguments.
-ConditionResult EvaluateCondition(const Condition& condition, const Snapshot& snapshot, const GroupScope& scope);
+// Whether `condition` holds within `scope` at `now` (the evaluation's wall time, against which
+// recent_rollout's `within` is measured). Pure: reads only its arguments.
+ConditionResult EvaluateCondition(const Condition& condition, const Snapshot& snapshot, const GroupScope& scope,
+                                  WallTime now);
 
 }  // namespace runbookd::rules

@@ -100,7 +100,7 @@ std::vector<RuleState> RuleEvaluator::EvaluateRule(size_t index, const Snapshot&
 
   std::map<std::string, std::pair<LabelSet, std::vector<Evidence>>> active;
   for (const LabelSet& group : candidates) {
-    ConditionResult result = EvaluateCondition(rule.when, snapshot, GroupScope{rule.group_by, group});
+    ConditionResult result = EvaluateCondition(rule.when, snapshot, GroupScope{rule.group_by, group}, now);
     if (result.holds) active.emplace(FormatLabels(group), std::make_pair(group, std::move(result.evidence)));
   }
 

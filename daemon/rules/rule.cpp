@@ -1,5 +1,9 @@
 #include "daemon/rules/rule.hpp"
 
+#include <algorithm>
+
+#include "config/duration.hpp"
+
 namespace runbookd::rules {
 
 namespace {
@@ -15,6 +19,9 @@ struct Describer {
     for (const auto& m : c.matchers) out += (out.empty() ? "" : ",") + m.ToString();
     return "alert {" + out + "}";
   }
+  std::string operator()(const RecentRolloutCondition& c) const {
+    return "deployment " + ToString(c.deployment) + " rolled out within " + config::FormatDuration(c.within);
+  }
   std::string operator()(const AllCondition& c) const { return List("all", c.conditions); }
   std::string operator()(const AnyCondition& c) const { return List("any", c.conditions); }
   std::string operator()(const NotCondition& c) const {
@@ -27,6 +34,18 @@ struct Describer {
     return std::string(word) + "(" + out + ")";
   }
 };
+
+void CollectRolloutTargets(const Condition& condition, std::vector<DeploymentRef>& out) {
+  if (const auto* rollout = std::get_if<RecentRolloutCondition>(&condition.kind)) {
+    out.push_back(rollout->deployment);
+  } else if (const auto* all = std::get_if<AllCondition>(&condition.kind)) {
+    for (const auto& c : all->conditions) CollectRolloutTargets(c, out);
+  } else if (const auto* any = std::get_if<AnyCondition>(&condition.kind)) {
+    for (const auto& c : any->conditions) CollectRolloutTargets(c, out);
+  } else if (const auto* negation = std::get_if<NotCondition>(&condition.kind)) {
+    if (negation->condition) CollectRolloutTargets(*negation->condition, out);
+  }
+}
 
 }  // namespace
 
@@ -50,5 +69,18 @@ const std::vector<std::string>& SeverityNames() {
 }
 
 std::string Describe(const Condition& condition) { return std::visit(Describer{}, condition.kind); }
+
+std::vector<DeploymentRef> RolloutTargets(const std::vector<Rule>& rules) {
+  std::vector<DeploymentRef> out;
+  for (const auto& rule : rules) {
+    CollectRolloutTargets(rule.when, out);
+    for (const auto& step : rule.then) {
+      if (step.condition) CollectRolloutTargets(*step.condition, out);
+    }
+  }
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
 
 }  // namespace runbookd::rules

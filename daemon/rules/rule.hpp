@@ -11,6 +11,7 @@
 #include "daemon/core/probe_result.hpp"
 #include "daemon/rules/label_matcher.hpp"
 #include "daemon/rules/labels.hpp"
+#include "daemon/rules/rollout.hpp"
 
 namespace runbookd::rules {
 
@@ -35,6 +36,14 @@ struct AlertCondition {
   std::vector<LabelMatcher> matchers;
 };
 
+// `{recent_rollout: {connection: prod, namespace: production, deployment: web, within: 30m}}`: the
+// Deployment's current revision began rolling out at most `within` before the evaluation's time.
+// Unknown rollout facts never hold.
+struct RecentRolloutCondition {
+  DeploymentRef deployment;
+  std::chrono::milliseconds within{0};
+};
+
 struct AllCondition {
   std::vector<Condition> conditions;
 };
@@ -49,11 +58,12 @@ struct NotCondition {
 
 // No scripting: a condition is one of these, nested at will.
 struct Condition {
-  std::variant<ProbeCondition, AlertCondition, AllCondition, AnyCondition, NotCondition> kind;
+  std::variant<ProbeCondition, AlertCondition, RecentRolloutCondition, AllCondition, AnyCondition, NotCondition> kind;
 };
 
 // One line of text for a condition, for evidence and error messages: `probe api is unhealthy`,
-// `alert {alertname="X",severity=~"critical|page"}`, `all(..., ...)`, `not(...)`.
+// `alert {alertname="X",severity=~"critical|page"}`, `deployment prod/production/web rolled out
+// within 30m`, `all(..., ...)`, `not(...)`.
 std::string Describe(const Condition& condition);
 
 // A step of a rule's `then:` list. Executed by the action pipeline; the rules only keep it.
@@ -85,5 +95,9 @@ struct Rule {
   std::vector<std::string> group_by;  // label names; one incident per distinct group
   std::vector<ActionStep> then;
 };
+
+// Every Deployment a recent_rollout condition names, in `when` and in `then[].if`: what the daemon
+// must watch. Sorted, without duplicates.
+std::vector<DeploymentRef> RolloutTargets(const std::vector<Rule>& rules);
 
 }  // namespace runbookd::rules

@@ -13,7 +13,7 @@ using config::Node;
 
 // Deeper nesting is a generated or broken file, and recursion must stay bounded.
 constexpr int kMaxConditionDepth = 32;
-const std::vector<std::string> kConditionKinds = {"probe", "alert", "all", "any", "not"};
+const std::vector<std::string> kConditionKinds = {"probe", "alert", "recent_rollout", "all", "any", "not"};
 
 std::string Quoted(std::string_view s) { return "\"" + std::string(s) + "\""; }
 
@@ -55,6 +55,8 @@ bool HasPositiveSignal(const Condition& condition, bool positive) {
       std::holds_alternative<AlertCondition>(condition.kind)) {
     return positive;
   }
+  // A rollout carries no labels: it holds in every group and names none.
+  if (std::holds_alternative<RecentRolloutCondition>(condition.kind)) return false;
   if (const auto* n = std::get_if<NotCondition>(&condition.kind)) {
     return n->condition && HasPositiveSignal(*n->condition, !positive);
   }
@@ -69,8 +71,10 @@ bool HasPositiveSignal(const Condition& condition, bool positive) {
 
 }  // namespace
 
-RuleParser::RuleParser(std::set<std::string> known_probes)
-    : known_probes_(std::move(known_probes)), probe_names_(known_probes_.begin(), known_probes_.end()) {}
+RuleParser::RuleParser(std::set<std::string> known_probes, std::optional<std::set<std::string>> kubernetes_connections)
+    : known_probes_(std::move(known_probes)),
+      probe_names_(known_probes_.begin(), known_probes_.end()),
+      kubernetes_connections_(std::move(kubernetes_connections)) {}
 
 void RuleParser::Read(const Node& rules) {
   for (const Node& item : rules.Items()) ReadRule(item);
@@ -150,6 +154,7 @@ Condition RuleParser::ReadCondition(const Node& node, int depth) {
   const std::string& kind = present.front();
   if (kind == "probe") return ReadProbeCondition(node);
   if (kind == "alert") return ReadAlertCondition(node);
+  if (kind == "recent_rollout") return ReadRecentRolloutCondition(node);
   if (kind == "not") {
     return Condition{NotCondition{std::make_shared<const Condition>(ReadCondition(node["not"], depth + 1))}};
   }
@@ -201,6 +206,40 @@ Condition RuleParser::ReadAlertCondition(const Node& node) {
   }
   if (matchers.is_map() && entries.empty()) {
     matchers.Error("alert needs at least one label matcher, e.g. {alertname: APIEndpointDown}");
+  }
+  return Condition{std::move(c)};
+}
+
+Condition RuleParser::ReadRecentRolloutCondition(const Node& node) {
+  RecentRolloutCondition c;
+  const Node rollout = node["recent_rollout"];
+  if (!rollout.is_map()) {
+    rollout.Error("expected a mapping: {connection: C, namespace: N, deployment: D, within: 30m}");
+    return Condition{std::move(c)};
+  }
+  // All four are required: a namespace taken from the connection's context would make the rule
+  // mean something else on another machine.
+  const Node connection = rollout.Required("connection");
+  c.deployment.connection = connection.AsString();
+  c.deployment.ns = rollout.Required("namespace").AsString();
+  c.deployment.deployment = rollout.Required("deployment").AsString();
+  for (const auto& [key, value] :
+       {std::pair{"connection", c.deployment.connection}, std::pair{"namespace", c.deployment.ns},
+        std::pair{"deployment", c.deployment.deployment}}) {
+    const Node item = rollout[key];
+    if (item.is_scalar() && value.empty()) item.Error(std::string(key) + " must not be empty");
+  }
+  if (connection.is_scalar() && !c.deployment.connection.empty() && kubernetes_connections_ &&
+      !kubernetes_connections_->count(c.deployment.connection)) {
+    std::string known;
+    for (const auto& name : *kubernetes_connections_) known += (known.empty() ? "" : ", ") + name;
+    connection.Error("unknown kubernetes connection " + Quoted(c.deployment.connection) +
+                     " (known: " + (known.empty() ? "none" : known) + ")");
+  }
+  const Node within = rollout.Required("within");
+  c.within = within.AsDuration(std::chrono::milliseconds(0));
+  if (within.is_scalar() && config::ParseDuration(within.AsString()) && c.within <= std::chrono::milliseconds(0)) {
+    within.Error("within must be greater than 0");
   }
   return Condition{std::move(c)};
 }
@@ -278,8 +317,9 @@ std::vector<Rule> RuleParser::Finish() {
   return out;
 }
 
-std::vector<Rule> ParseRules(const Node& rules, std::set<std::string> known_probes) {
-  RuleParser parser(std::move(known_probes));
+std::vector<Rule> ParseRules(const Node& rules, std::set<std::string> known_probes,
+                             std::optional<std::set<std::string>> kubernetes_connections) {
+  RuleParser parser(std::move(known_probes), std::move(kubernetes_connections));
   parser.Read(rules);
   return parser.Finish();
 }

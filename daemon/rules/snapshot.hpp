@@ -8,6 +8,7 @@
 #include "daemon/core/clock.hpp"
 #include "daemon/core/probe_result.hpp"
 #include "daemon/rules/labels.hpp"
+#include "daemon/rules/rollout.hpp"
 
 namespace runbookd::rules {
 
@@ -35,10 +36,13 @@ struct AlertSignal {
 };
 
 // Everything one evaluation looks at. A probe missing from `probes` counts as unknown: missing
-// data is never healthy.
+// data is never healthy. A Deployment missing from `rollouts` is unknown too (not watched, not
+// polled yet, or its facts went stale): no recent_rollout condition holds for it, so missing data
+// never triggers an action.
 struct Snapshot {
   std::map<std::string, ProbeSignal> probes;
   std::vector<AlertSignal> alerts;
+  std::map<DeploymentRef, RolloutFacts> rollouts;
 };
 
 }  // namespace runbookd::rules

@@ -159,9 +159,11 @@ rules:
         - alert: { service: !=foo, team: "" }
         - alert: { bad-name: x }
         - { probe: api, status: sick, consecutive: 0 }
-)") == "rules.yaml:7:11: rules[0].when.any[0]: a condition has exactly one of probe, alert, all, any, not, found probe "
+)") == "rules.yaml:7:11: rules[0].when.any[0]: a condition has exactly one of probe, alert, recent_rollout, all, any, "
+       "not, found probe "
        "and alert (combine them with all: or any:)\n"
-       "rules.yaml:8:11: rules[0].when.any[1]: a condition needs one of: probe, alert, all, any, not\n"
+       "rules.yaml:8:11: rules[0].when.any[1]: a condition needs one of: probe, alert, recent_rollout, all, any, "
+       "not\n"
        "rules.yaml:9:16: rules[0].when.any[2].any: any needs at least one condition\n"
        "rules.yaml:10:18: rules[0].when.any[3].alert: alert needs at least one label matcher, e.g. "
        "{alertname: APIEndpointDown}\n"
