@@ -7,9 +7,12 @@
 #include <charconv>
 #include <csignal>
 
+#include "daemon/app/actions_route.hpp"
 #include "daemon/app/api_json.hpp"
 #include "daemon/app/logging.hpp"
+#include "daemon/engine/action_runner.hpp"
 #include "daemon/engine/incident_manager.hpp"
+#include "daemon/engine/rollout_watcher.hpp"
 #include "daemon/http/alerts_route.hpp"
 #include "daemon/http/auth.hpp"
 #include "daemon/http/metrics.hpp"
@@ -50,6 +53,7 @@ double UnixNow() { return std::chrono::duration<double>(std::chrono::system_cloc
 struct Daemon::Generation {
   Settings settings;
   std::shared_ptr<ProbeRunner> runner;
+  std::unique_ptr<RolloutWatcher> rollouts;  // null when no rule names a rollout
   std::shared_ptr<const http::Router> router;
 };
 
@@ -71,6 +75,11 @@ std::unique_ptr<Daemon::Generation> Daemon::Build(config::Diagnostics& diagnosti
   if (!diagnostics.empty()) return nullptr;
   gen->runner = std::make_shared<ProbeRunner>(io_.get_executor(), clock_, metrics_, logger_, gen->settings.probes);
   gen->router = MakeRouter(*gen);
+  if (auto targets = rules::RolloutTargets(gen->settings.rules); !targets.empty()) {
+    gen->rollouts = std::make_unique<RolloutWatcher>(
+        io_.get_executor(), clock_, logger_, std::move(targets), gen->settings.connections.kubernetes,
+        [this](const RolloutWatcher::Facts& facts) { incidents_->SetRollouts(facts); });
+  }
   return gen;
 }
 
@@ -151,6 +160,10 @@ std::shared_ptr<const http::Router> Daemon::MakeRouter(const Generation& gen) {
                 co_return http::Response::Json(200, IncidentDetailJson(**result));
               });
 
+  router->Add("POST", "/api/v1/actions/{name}/run", http::Role::kOperator,
+              MakeRunActionHandler(std::make_shared<const std::vector<ActionSettings>>(gen.settings.actions),
+                                   gen.settings.server.dry_run, [this]() -> ActionRunner& { return *actions_; }));
+
   // The runner of the generation being built: the route answers for the probes it runs.
   std::weak_ptr<ProbeRunner> runner = gen.runner;
   router->Add("GET", "/api/v1/probes", http::Role::kReader,
@@ -168,6 +181,7 @@ void Daemon::Activate(std::unique_ptr<Generation> next) {
   if (live_) {
     next->runner->Inherit(*live_->runner);
     live_->runner->Stop();
+    if (live_->rollouts) live_->rollouts->Stop();
     for (const auto& old : live_->settings.probes) {
       bool kept = false;
       for (const auto& p : next->settings.probes) kept = kept || (p.name == old.name && p.type == old.type);
@@ -186,6 +200,8 @@ void Daemon::Activate(std::unique_ptr<Generation> next) {
   }
   server_->SetRouter(next->router);
   next->runner->Start();
+  if (!next->rollouts) incidents_->SetRollouts({});
+  if (next->rollouts) next->rollouts->Start();
   live_ = std::move(next);
 }
 
@@ -250,6 +266,7 @@ void Daemon::BeginShutdown() {
   watchdog_timer_.cancel();
   server_->Stop();
   if (live_) live_->runner->Stop();
+  if (live_ && live_->rollouts) live_->rollouts->Stop();
   incidents_->Stop();
   shutdown_deadline_ = std::chrono::steady_clock::now() + kShutdownGrace;
   FinishShutdownWhenIdle();
@@ -257,7 +274,8 @@ void Daemon::BeginShutdown() {
 
 // Polls (every 50 ms, bounded by the grace period) until probe runs and requests have ended.
 void Daemon::FinishShutdownWhenIdle() {
-  const bool idle = (!live_ || live_->runner->in_flight() == 0) && server_->open_connections() == 0;
+  const bool idle = (!live_ || live_->runner->in_flight() == 0) && server_->open_connections() == 0 &&
+                    (!actions_ || actions_->in_flight() == 0);
   if (idle || std::chrono::steady_clock::now() >= shutdown_deadline_) {
     if (!idle) logger_->warn("stopping with work still in flight after {}s", kShutdownGrace.count());
     writer_->Stop();  // commits what is queued
@@ -276,6 +294,16 @@ bool Daemon::OpenStore(const std::string& path) {
     std::fprintf(stderr, "runbookd: cannot start: %s\n", opened.error().message.c_str());
     return false;
   }
+  // A run the previous process did not finish is never repeated blindly: it is marked and logged.
+  auto interrupted = opened->MarkInterruptedIntents(clock_.WallNow());
+  if (!interrupted) {
+    std::fprintf(stderr, "runbookd: cannot start: reading %s: %s\n", path.c_str(), interrupted.error().message.c_str());
+    return false;
+  }
+  for (const auto& intent : *interrupted) {
+    logger_->warn("action {} (intent {}) on {} was interrupted by a restart; it is not re-run, check {} by hand",
+                  intent.action, intent.id, intent.target, intent.target);
+  }
   auto open_incidents = opened->LoadOpenIncidents();
   auto firing = opened->ListFiringAlerts();
   if (!open_incidents || !firing) {
@@ -286,6 +314,7 @@ bool Daemon::OpenStore(const std::string& path) {
   writer_ = std::make_unique<store::StoreWriter>(std::move(*opened), io_.get_executor());
   incidents_ = std::make_unique<IncidentManager>(io_.get_executor(), clock_, *writer_, metrics_, logger_);
   incidents_->Restore(*open_incidents, *firing);
+  actions_ = std::make_unique<ActionRunner>(io_.get_executor(), clock_, *writer_, metrics_, logger_);
   logger_->info("store {}: {} open incidents, {} firing alerts", path, open_incidents->size(), firing->size());
   return true;
 }

@@ -26,6 +26,7 @@ namespace store {
 class StoreWriter;
 }  // namespace store
 class IncidentManager;
+class ActionRunner;
 
 // The running daemon: one io_context thread for everything (ARCHITECTURE.md §4). A config
 // generation (settings, probes, router) is built beside the live one and swapped in only when
@@ -68,6 +69,7 @@ class Daemon {
   boost::asio::steady_timer shutdown_timer_;
   std::unique_ptr<store::StoreWriter> writer_;
   std::unique_ptr<IncidentManager> incidents_;  // after writer_: destroyed before it
+  std::unique_ptr<ActionRunner> actions_;       // after writer_: destroyed before it
   std::unique_ptr<http::Server> server_;
   std::unique_ptr<Generation> live_;
   bool ready_ = false;

@@ -22,8 +22,9 @@ int CheckConfig(const std::string& file) {
     std::fprintf(stderr, "%s: %zu error(s)\n", file.c_str(), diagnostics.items().size());
     return 1;
   }
-  std::printf("%s: ok (%zu probes, %zu rules, %zu modules, %zu tokens)\n", file.c_str(), settings.probes.size(),
-              settings.rules.size(), settings.modules.size(), settings.tokens.size());
+  std::printf("%s: ok (%zu connections, %zu probes, %zu rules, %zu actions, %zu modules, %zu tokens)\n", file.c_str(),
+              settings.connections.kubernetes.size(), settings.probes.size(), settings.rules.size(),
+              settings.actions.size(), settings.modules.size(), settings.tokens.size());
   return 0;
 }
 

@@ -1,5 +1,6 @@
 #include "daemon/app/settings.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <filesystem>
 #include <regex>
@@ -17,7 +18,7 @@ using config::Node;
 
 // Top-level keys of CONTRACT.md that later parts of runbookd will read. Until then a config
 // that uses them is refused with a clear word rather than silently ignored.
-constexpr const char* kNotYetSupported[] = {"connections", "actions", "gates", "notifiers", "escalation"};
+constexpr const char* kNotYetSupported[] = {"gates", "notifiers", "escalation"};
 
 const std::vector<std::string> kRoles = {"webhook", "reader", "approver", "operator", "admin"};
 
@@ -84,8 +85,8 @@ void ReadAuth(const Node& node, std::vector<TokenSettings>& out) {
   }
 }
 
-void ReadProbe(const Node& item, const Registry& registry, const ProbeDeps& deps, std::set<std::string>& names,
-               std::vector<ScheduledProbe>& out) {
+void ReadProbe(const Node& item, const Registry& registry, const ProbeDeps& base_deps, const ConnectionSet& connections,
+               std::set<std::string>& names, std::vector<ScheduledProbe>& out) {
   ScheduledProbe p;
   const Node name = item.Required("name");
   p.name = name.AsString();
@@ -110,8 +111,7 @@ void ReadProbe(const Node& item, const Registry& registry, const ProbeDeps& deps
   p.fail_after = static_cast<int>(item["fail_after"].AsInt(1, 1, 1000));
   p.recover_after = static_cast<int>(item["recover_after"].AsInt(1, 1, 1000));
   p.labels = item["labels"].AsStringMap();
-  const Node connection = item["connection"];
-  if (connection.defined()) connection.Error("unknown connection \"" + connection.AsString() + "\"");
+  const auto deps = connections.With(base_deps, item["connection"]);
   const Node spec = item["spec"];
   if (spec.defined() && !spec.is_map()) spec.Error("expected a mapping");
   if (!type.defined()) return;
@@ -120,11 +120,12 @@ void ReadProbe(const Node& item, const Registry& registry, const ProbeDeps& deps
     type.Error("unknown probe type \"" + p.type + "\"" + config::DidYouMean(p.type, registry.ProbeTypes()));
     return;
   }
+  if (!deps) return;  // the connection is unknown or broken: said already
   if (!spec.defined()) {
     item.Error("missing required key \"spec\"");
     return;
   }
-  auto probe = (*factory)(spec, deps);
+  auto probe = (*factory)(spec, *deps);
   if (probe) {
     p.probe = std::move(probe);
     out.push_back(std::move(p));
@@ -157,11 +158,33 @@ void ReadModules(const Node& node, const Registry& registry, const ProbeDeps& de
   }
 }
 
-// probes and modules may also come from included files.
+// probes, actions and modules may also come from included files.
 void ReadLists(const Node& root, const Registry& registry, const ProbeDeps& deps, std::set<std::string>& names,
                Settings& out) {
-  for (const Node& item : root["probes"].Items()) ReadProbe(item, registry, deps, names, out.probes);
+  for (const Node& item : root["probes"].Items()) ReadProbe(item, registry, deps, out.connections, names, out.probes);
+  for (const Node& item : root["actions"].Items()) ReadAction(item, registry, deps, out.connections, out.actions);
   ReadModules(root["modules"], registry, deps, out.modules);
+}
+
+// A rule's `then:` names actions; each must be declared (one that is declared but broken has
+// reported its own errors already).
+void CheckRuleActions(const std::vector<config::Document>& docs) {
+  std::vector<std::string> declared;
+  for (const auto& d : docs) {
+    for (const Node& item : d.root()["actions"].Items()) declared.push_back(item["name"].AsString());
+  }
+  for (const auto& d : docs) {
+    for (const Node& rule : d.root()["rules"].Items()) {
+      for (const Node& step : rule["then"].Items()) {
+        const Node action = step["action"];
+        if (!action.defined() || !action.is_scalar()) continue;
+        const std::string name = action.AsString();
+        if (std::find(declared.begin(), declared.end(), name) == declared.end()) {
+          action.Error("unknown action \"" + name + "\"" + config::DidYouMean(name, declared));
+        }
+      }
+    }
+  }
 }
 
 }  // namespace
@@ -179,6 +202,7 @@ Settings LoadSettingsOrThrow(const std::string& file, const Registry& registry, 
   ReadLog(root["log"], out.log);
   out.store.path = root["store"]["path"].AsString(out.store.path);
   ReadAuth(root["auth"], out.tokens);
+  out.connections = ReadConnections(root["connections"], deps);
   for (const char* key : kNotYetSupported) {
     const Node n = root[key];
     if (n.defined()) n.Error(std::string("\"") + key + "\" is not supported by this version of runbookd yet");
@@ -200,9 +224,10 @@ Settings LoadSettingsOrThrow(const std::string& file, const Registry& registry, 
   // Probes first, everywhere: rules refer to probes by name.
   std::set<std::string> names;
   for (const auto& d : docs) ReadLists(d.root(), registry, deps, names, out);
-  rules::RuleParser rule_parser(names);
+  rules::RuleParser rule_parser(names, out.connections.KubernetesNames());
   for (const auto& d : docs) rule_parser.Read(d.root()["rules"]);
   out.rules = rule_parser.Finish();
+  CheckRuleActions(docs);
   for (const auto& d : docs) d.CheckUnknownKeys();
   return out;
 }

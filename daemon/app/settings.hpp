@@ -9,6 +9,7 @@
 
 #include "config/diagnostics.hpp"
 #include "config/secret.hpp"
+#include "daemon/app/item_settings.hpp"
 #include "daemon/core/registry.hpp"
 #include "daemon/engine/probe_runner.hpp"
 #include "daemon/rules/rule.hpp"
@@ -56,7 +57,9 @@ struct Settings {
   LogSettings log;
   StoreSettings store;
   std::vector<TokenSettings> tokens;
+  ConnectionSet connections;
   std::vector<ScheduledProbe> probes;
+  std::vector<ActionSettings> actions;
   std::map<std::string, ModuleSettings> modules;
   std::vector<rules::Rule> rules;
 };

@@ -42,10 +42,11 @@ ApiAnswer ApiClient::Get(const std::string& path) const {
   return ToAnswer(client.Get(path, headers));
 }
 
-ApiAnswer ApiClient::Post(const std::string& path, const std::string& json_body) const {
+ApiAnswer ApiClient::Post(const std::string& path, const std::string& json_body,
+                          std::chrono::seconds read_timeout) const {
   httplib::Client client(base_url_);
   client.set_connection_timeout(5);
-  client.set_read_timeout(30);
+  client.set_read_timeout(read_timeout.count());
   httplib::Headers headers;
   if (token_) headers.emplace("Authorization", "Bearer " + *token_);
   return ToAnswer(client.Post(path, headers, json_body, "application/json"));

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <boost/json/value.hpp>
+#include <chrono>
 #include <optional>
 #include <string>
 
@@ -19,7 +20,8 @@ class ApiClient {
  public:
   ApiClient(std::string base_url, std::optional<std::string> token);
   ApiAnswer Get(const std::string& path) const;
-  ApiAnswer Post(const std::string& path, const std::string& json_body) const;
+  ApiAnswer Post(const std::string& path, const std::string& json_body,
+                 std::chrono::seconds read_timeout = std::chrono::seconds(30)) const;
 
  private:
   std::string base_url_;

@@ -9,6 +9,7 @@
 
 #include "daemon/app/builtins.hpp"
 #include "daemon/app/settings.hpp"
+#include "daemon/ctl/action_commands.hpp"
 #include "daemon/ctl/api_client.hpp"
 #include "daemon/ctl/incident_commands.hpp"
 #include "daemon/ctl/rule_tests.hpp"
@@ -107,7 +108,8 @@ int CheckConfig(const std::string& file) {
     std::fputs(diagnostics.Format().c_str(), stderr);
     return 1;
   }
-  std::printf("%s: ok (%zu probes, %zu modules)\n", file.c_str(), settings.probes.size(), settings.modules.size());
+  std::printf("%s: ok (%zu probes, %zu actions, %zu modules)\n", file.c_str(), settings.probes.size(),
+              settings.actions.size(), settings.modules.size());
   return 0;
 }
 
@@ -133,6 +135,13 @@ int main(int argc, char** argv) {
   bool report = false;
   incident->add_option("ID", incident_id, "incident id")->required();
   incident->add_flag("--report", report, "print as a post-incident summary");
+  auto* run = app.add_subcommand("run", "plan and run a configured action (operator token)");
+  std::string run_action;
+  std::vector<std::string> run_params;
+  bool run_dry = false;
+  run->add_option("ACTION", run_action, "the action's name in the config")->required();
+  run->add_option("--param", run_params, "KEY=VALUE handed to the action (repeatable)");
+  run->add_flag("--dry-run", run_dry, "print the plan and record it; change nothing");
   auto* check = app.add_subcommand("check-config", "validate a config file offline");
   std::string check_file;
   check->add_option("FILE", check_file, "config file")->required();
@@ -155,5 +164,6 @@ int main(int argc, char** argv) {
   if (probes->parsed()) return Probes(api, as_json);
   if (incidents->parsed()) return runbookd::ctl::ListIncidents(api, all_incidents, as_json);
   if (incident->parsed()) return runbookd::ctl::ShowIncident(api, incident_id, report, as_json);
+  if (run->parsed()) return runbookd::ctl::RunAction(api, run_action, run_params, run_dry, as_json);
   return 2;
 }

@@ -44,6 +44,14 @@ DaemonMetrics::DaemonMetrics(const std::string& version) : registry_(std::make_s
                        .Register(*registry_);
   incidents_open_ =
       &BuildGauge().Name("runbookd_incidents_open").Help("Unresolved incidents by severity.").Register(*registry_);
+  actions_ = &BuildCounter()
+                  .Name("runbookd_actions_total")
+                  .Help("Action runs by result (ok, or the reason it did not act).")
+                  .Register(*registry_);
+  would_act_ = &BuildCounter()
+                    .Name("runbookd_would_act_total")
+                    .Help("Dry runs whose plan would have acted.")
+                    .Register(*registry_);
   for (const char* status : {"firing", "resolved"}) alerts_received_->Add({{"status", status}});
   reload_ok_->Add({}).Set(0);
   reload_time_->Add({}).Set(0);
@@ -100,6 +108,12 @@ void DaemonMetrics::RecordRuleMatch(const std::string& rule) { rule_matches_->Ad
 void DaemonMetrics::SetIncidentsOpen(const std::string& severity, double count) {
   incidents_open_->Add({{"severity", severity}}).Set(count);
 }
+
+void DaemonMetrics::RecordActionRun(const std::string& action, std::string_view result) {
+  actions_->Add({{"action", action}, {"result", std::string(result)}}).Increment();
+}
+
+void DaemonMetrics::RecordWouldAct(const std::string& action) { would_act_->Add({{"action", action}}).Increment(); }
 
 void DaemonMetrics::RecordReload(bool ok, double unix_seconds) {
   reload_ok_->Add({}).Set(ok ? 1 : 0);

@@ -31,6 +31,10 @@ class DaemonMetrics {
   void RecordAlertsReceived(std::string_view status, size_t count);
   void RecordRuleMatch(const std::string& rule);
   void SetIncidentsOpen(const std::string& severity, double count);
+  // result: ok | noop | refused | conflict | failed ... (OutcomeReason text, "ok" on success).
+  void RecordActionRun(const std::string& action, std::string_view result);
+  // A dry run (the action's, the server's, or the request's) that would have acted.
+  void RecordWouldAct(const std::string& action);
 
  private:
   std::shared_ptr<prometheus::Registry> registry_;
@@ -44,6 +48,8 @@ class DaemonMetrics {
   prometheus::Family<prometheus::Counter>* alerts_received_;
   prometheus::Family<prometheus::Counter>* rule_matches_;
   prometheus::Family<prometheus::Gauge>* incidents_open_;
+  prometheus::Family<prometheus::Counter>* actions_;
+  prometheus::Family<prometheus::Counter>* would_act_;
 };
 
 }  // namespace runbookd

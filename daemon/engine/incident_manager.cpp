@@ -97,6 +97,11 @@ void IncidentManager::SetRules(std::vector<rules::Rule> rules) {
   ScheduleEvaluation();
 }
 
+void IncidentManager::SetRollouts(std::map<rules::DeploymentRef, rules::RolloutFacts> rollouts) {
+  snapshot_.rollouts = std::move(rollouts);
+  ScheduleEvaluation();
+}
+
 void IncidentManager::SetProbes(const std::vector<ScheduledProbe>& probes) {
   std::map<std::string, rules::ProbeSignal> kept;
   probe_labels_.clear();

@@ -39,6 +39,8 @@ class IncidentManager {
   void SetRules(std::vector<rules::Rule> rules);
   // The probes of a (new) config generation: their labels and which names exist.
   void SetProbes(const std::vector<ScheduledProbe>& probes);
+  // The latest rollout facts of the Deployments the rules name (recent_rollout conditions).
+  void SetRollouts(std::map<rules::DeploymentRef, rules::RolloutFacts> rollouts);
   void Start();
   void Stop();
 

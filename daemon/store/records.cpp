@@ -40,4 +40,30 @@ std::optional<TimelineKind> ParseTimelineKind(std::string_view text) {
   return ParseName<TimelineKind>(kTimelineKindNames, text);
 }
 
+namespace {
+constexpr std::pair<ActionIntentState, std::string_view> kIntentStates[] = {
+    {ActionIntentState::kDryRun, "dry_run"},
+    {ActionIntentState::kRunning, "running"},
+    {ActionIntentState::kSucceeded, "succeeded"},
+    {ActionIntentState::kFailed, "failed"},
+    {ActionIntentState::kNoop, "noop"},
+    {ActionIntentState::kRefused, "refused"},
+    {ActionIntentState::kInterrupted, "interrupted"},
+};
+}  // namespace
+
+std::string_view ToString(ActionIntentState state) {
+  for (const auto& [s, name] : kIntentStates) {
+    if (s == state) return name;
+  }
+  return "failed";
+}
+
+std::optional<ActionIntentState> ParseActionIntentState(std::string_view text) {
+  for (const auto& [s, name] : kIntentStates) {
+    if (name == text) return s;
+  }
+  return std::nullopt;
+}
+
 }  // namespace runbookd::store

@@ -108,4 +108,50 @@ struct IncidentFilter {
   int limit = 100;                    // newest first
 };
 
+// ---- Actions ----
+
+using ActionIntentId = int64_t;
+
+// The life of one action run. An intent is committed before the action touches anything; a
+// `running` intent found at start-up was interrupted by a crash and is never re-run blindly.
+enum class ActionIntentState { kDryRun, kRunning, kSucceeded, kFailed, kNoop, kRefused, kInterrupted };
+std::string_view ToString(ActionIntentState state);
+std::optional<ActionIntentState> ParseActionIntentState(std::string_view text);
+
+struct NewActionIntent {
+  std::optional<IncidentId> incident_id;
+  std::string action;     // the configured action's name
+  std::string target;     // e.g. production/deployment/ecommerce-backend
+  std::string plan_hash;  // ActionPlan::Hash()
+  std::string plan_json;  // ActionPlan::ToJson()
+  bool dry_run = false;
+  ActionIntentState state = ActionIntentState::kRunning;
+  WallTime at;
+};
+
+struct ActionOutcomeRecord {
+  ActionIntentId intent_id = 0;
+  int attempt = 1;
+  std::string outcome;  // "ok" | "failed"
+  bool retryable = false;
+  std::string reason;  // OutcomeReason as text
+  std::string detail;
+  WallTime started_at;
+  WallTime finished_at;
+};
+
+struct ActionIntentRecord {
+  ActionIntentId id = 0;
+  std::optional<IncidentId> incident_id;
+  std::string action;
+  std::string target;
+  std::string plan_hash;
+  std::string plan_json;
+  bool dry_run = false;
+  ActionIntentState state = ActionIntentState::kRunning;
+  WallTime created_at;
+  WallTime updated_at;
+  std::vector<ActionOutcomeRecord> outcomes;  // by attempt
+};
+
 }  // namespace runbookd::store

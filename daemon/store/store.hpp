@@ -69,6 +69,15 @@ class Store {
   Result<std::optional<IncidentDetail>> GetIncident(IncidentId id);
   Result<std::vector<IncidentRecord>> LoadOpenIncidents();  // every unresolved one, oldest first
 
+  // ---- Actions ----
+  Result<ActionIntentId> InsertActionIntent(const NewActionIntent& intent);
+  Status SetActionIntentState(ActionIntentId id, ActionIntentState state, WallTime at);
+  Status InsertActionOutcome(const ActionOutcomeRecord& outcome);
+  // Intents still `running` (the process died during the run) become `interrupted`; returns them.
+  Result<std::vector<ActionIntentRecord>> MarkInterruptedIntents(WallTime at);
+  Result<std::optional<ActionIntentRecord>> GetActionIntent(ActionIntentId id);
+  Result<std::vector<ActionIntentRecord>> ListActionIntents(int limit);  // newest first, with outcomes
+
  private:
   Store(std::string path, sqlite::Database db);
   Result<sqlite::StatementCache::Lease> Prepared(const std::string& sql) { return statements_->Get(sql); }
@@ -76,6 +85,7 @@ class Store {
                                                      const std::function<void(sqlite::Statement&)>& bind);
   Result<std::vector<TimelineEntry>> QueryTimeline(IncidentId id);
   Status ExplainNoIncidentChange(IncidentId id, IncidentState wanted);
+  Result<std::vector<ActionIntentRecord>> QueryIntents(const std::string& where, int64_t param, int limit);
 
   std::string path_;
   sqlite::Database db_;
