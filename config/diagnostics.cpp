@@ -5,8 +5,29 @@
 
 namespace runbookd::config {
 
+namespace {
+
+// One diagnostic is one line (FILE:LINE:COL: path: message): a message that quotes a value with
+// line breaks (a multi-line key, a file's text) shows them as \n instead of breaking the format.
+std::string OneLine(std::string message) {
+  std::string out;
+  out.reserve(message.size());
+  for (char c : message) {
+    if (c == '\n') {
+      out += "\\n";
+    } else if (c == '\r') {
+      out += "\\r";
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
 void Diagnostics::Add(Location where, std::string path, std::string message) {
-  items_.push_back(Diagnostic{std::move(where), std::move(path), std::move(message)});
+  items_.push_back(Diagnostic{std::move(where), std::move(path), OneLine(std::move(message))});
 }
 
 std::string Diagnostics::Format() const {

@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <catch2/catch.hpp>
 
 #include "config/duration.hpp"
@@ -29,4 +30,14 @@ TEST_CASE("keys that are not plain words are quoted in paths", "[config]") {
   auto doc = Document::Parse("labels:\n  app.kubernetes.io/name: [1]\n", "t.yaml", diags);
   (void)doc.root()["labels"].AsStringMap();
   CHECK(diags.Format() == "t.yaml:2:27: labels[\"app.kubernetes.io/name\"]: expected a string\n");
+}
+
+TEST_CASE("a message quoting a value with line breaks stays on one line", "[config]") {
+  Diagnostics diags;
+  auto doc = Document::Parse("? |\n  first\n  second\n: 1\n", "t.yaml", diags);
+  (void)doc.root()["server"];
+  doc.CheckUnknownKeys();
+  const std::string out = diags.Format();
+  CHECK(out.find("unknown key \"first\\nsecond\\n\"") != std::string::npos);
+  CHECK(std::count(out.begin(), out.end(), '\n') == 1);
 }
