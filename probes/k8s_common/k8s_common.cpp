@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cstdint>
+#include <utility>
 
 namespace runbookd::probes::k8s_common {
 
@@ -58,6 +59,14 @@ ProbeResult ResultOfApiError(const k8s::ApiError& error, NotFoundMeans not_found
 
 ProbeResult UnusableAnswer(std::string_view what) {
   return ProbeResult::Unknown(ProbeReason::kApiError, "unexpected answer from the API server: " + std::string(what));
+}
+
+void Judge(ProbeResult& result, bool unhealthy, ProbeReason reason, std::string detail) {
+  if (unhealthy) {
+    result.Conclude(ProbeStatus::kUnhealthy, reason, std::move(detail));
+  } else {
+    result.Conclude(ProbeStatus::kHealthy, ProbeReason::kOk, std::move(detail));
+  }
 }
 
 const boost::json::array* ItemsOf(const boost::json::value& list) {

@@ -10,6 +10,7 @@
 
 #include "config/node.hpp"
 #include "daemon/clients/k8s/client.hpp"
+#include "daemon/clients/k8s/resources.hpp"
 #include "daemon/core/clock.hpp"
 #include "daemon/core/probe_result.hpp"
 #include "daemon/core/registry.hpp"
@@ -29,6 +30,10 @@ ProbeResult ResultOfApiError(const k8s::ApiError& error, NotFoundMeans not_found
 
 // unknown/api_error for a 2xx answer whose body is not what the API documents.
 ProbeResult UnusableAnswer(std::string_view what);
+
+// Ends an assessment against its threshold: unhealthy for `reason` when `unhealthy`, else
+// healthy/ok; the same `detail` either way.
+void Judge(ProbeResult& result, bool unhealthy, ProbeReason reason, std::string detail);
 
 // The `items` of a List answer (absent or null items: none); nullptr when `list` is not an object
 // or its items are not an array.
@@ -63,5 +68,15 @@ std::string OneLine(std::string_view text, std::size_t max_bytes);
 inline std::string Qualified(std::string_view ns, std::string_view name) {
   return std::string(ns) + "/" + std::string(name);
 }
+
+// The names the *_assessment.cpp files read API objects with, listed once here instead of at the
+// top of each: they say `using namespace k8s_common::reading;`.
+namespace reading {
+namespace common = k8s_common;
+namespace json = boost::json;
+using k8s::Find;
+using k8s::IntAt;
+using k8s::StringAt;
+}  // namespace reading
 
 }  // namespace runbookd::probes::k8s_common

@@ -4,6 +4,7 @@
 #include <cctype>
 #include <map>
 #include <set>
+#include <utility>
 #include <vector>
 
 #include "daemon/clients/k8s/resources.hpp"
@@ -13,10 +14,7 @@ namespace runbookd::probes::k8s_endpoints {
 
 namespace {
 
-namespace common = k8s_common;
-namespace json = boost::json;
-using k8s::Find;
-using k8s::StringAt;
+using namespace k8s_common::reading;
 
 constexpr std::size_t kMaxListed = 5;  // not-ready addresses named in the detail
 
@@ -87,11 +85,7 @@ ProbeResult Conclude(const Tally& tally, std::string_view ns, const EndpointsSpe
   if (!note.empty()) detail += " (" + std::string(note) + ")";
   const bool enough = static_cast<int64_t>(tally.ready()) >= spec.min_ready;
   if (!enough && spec.min_ready > 1) detail += "; need at least " + std::to_string(spec.min_ready);
-  if (enough) {
-    result.Conclude(ProbeStatus::kHealthy, ProbeReason::kOk, detail);
-  } else {
-    result.Conclude(ProbeStatus::kUnhealthy, ProbeReason::kNoEndpoints, detail);
-  }
+  common::Judge(result, !enough, ProbeReason::kNoEndpoints, std::move(detail));
   return result;
 }
 

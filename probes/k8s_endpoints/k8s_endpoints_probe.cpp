@@ -1,26 +1,22 @@
 #include "probes/k8s_endpoints/k8s_endpoints_probe.hpp"
 
-#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
 
 #include "daemon/clients/k8s/client.hpp"
 #include "daemon/clients/k8s/resources.hpp"
-#include "daemon/core/probe_guard.hpp"
 #include "probes/k8s_common/k8s_common.hpp"
+#include "probes/k8s_common/k8s_probe.hpp"
 #include "probes/k8s_endpoints/endpoints_assessment.hpp"
 
 namespace runbookd::probes::k8s_endpoints {
 
 namespace {
 
-namespace asio = boost::asio;
 namespace common = k8s_common;
 
-std::optional<EndpointsSpec> ReadSpec(const config::Node& spec) {
-  if (!common::CheckSpecShape(spec, "k8s_endpoints", "\"service\"")) return std::nullopt;
-  const std::size_t errors_before = spec.diagnostics().items().size();
+EndpointsSpec ReadSpec(const config::Node& spec) {
   EndpointsSpec out;
   out.ns = common::ReadObjectName(spec["namespace"]);
   out.service = common::ReadObjectName(spec.Required("service"));
@@ -28,73 +24,49 @@ std::optional<EndpointsSpec> ReadSpec(const config::Node& spec) {
   out.source = spec["source"].AsEnum({"endpointslices", "endpoints"}, "endpointslices") == "endpoints"
                    ? EndpointSource::kEndpoints
                    : EndpointSource::kEndpointSlices;
-  if (spec.diagnostics().items().size() != errors_before) return std::nullopt;
   return out;
 }
 
-class EndpointsProbe final : public Probe {
- public:
-  EndpointsProbe(std::shared_ptr<k8s::Client> client, EndpointsSpec spec)
-      : client_(std::move(client)), spec_(std::move(spec)) {}
-
-  asio::awaitable<ProbeResult> Run(const ProbeContext& ctx) const override {
-    co_return co_await RunGuarded([this, &ctx](ProbeResult& result) { return Check(ctx, result); });
-  }
-
- private:
-  asio::awaitable<void> Check(const ProbeContext& ctx, ProbeResult& result) const {
-    const std::string ns = spec_.ns.empty() ? client_->default_namespace() : spec_.ns;
-    const std::string service = "service " + common::Qualified(ns, spec_.service);
-    std::string fallback_note;
-    if (spec_.source == EndpointSource::kEndpointSlices) {
-      const std::string slices_path = k8s::EndpointSlicesPath(ns, spec_.service);
-      const k8s::Reply slices = co_await client_->Get(ctx.executor, slices_path, ctx.deadline);
-      if (slices.ok()) {
-        const boost::json::array* items = common::ItemsOf(slices.body);
-        if (items != nullptr && items->empty()) {
-          // A Service with a selector always has a slice, so none at all may mean no Service.
-          const std::string service_path = k8s::ServicePath(ns, spec_.service);
-          const k8s::Reply found = co_await client_->Get(ctx.executor, service_path, ctx.deadline);
-          if (found.error.kind == k8s::ErrorKind::kNotFound) {
-            result = common::ResultOfApiError(found.error, common::NotFoundMeans::kCheckedObjectMissing, service);
-            co_return;
-          }
-          // Any other answer (even 403: the role may allow only EndpointSlices) leaves the count at 0.
+boost::asio::awaitable<void> Check(common::Attempt<EndpointsSpec> run, ProbeResult& result) {
+  const std::string ns = run.Namespace();
+  const std::string service = "service " + common::Qualified(ns, run.spec.service);
+  std::string fallback_note;
+  if (run.spec.source == EndpointSource::kEndpointSlices) {
+    const std::string slices_path = k8s::EndpointSlicesPath(ns, run.spec.service);
+    const k8s::Reply slices = co_await run.client.Get(run.ctx.executor, slices_path, run.ctx.deadline);
+    if (slices.ok()) {
+      const boost::json::array* items = common::ItemsOf(slices.body);
+      if (items != nullptr && items->empty()) {
+        // A Service with a selector always has a slice, so none at all may mean no Service.
+        const std::string service_path = k8s::ServicePath(ns, run.spec.service);
+        const k8s::Reply found = co_await run.client.Get(run.ctx.executor, service_path, run.ctx.deadline);
+        if (found.error.kind == k8s::ErrorKind::kNotFound) {
+          result = common::ResultOfApiError(found.error, common::NotFoundMeans::kCheckedObjectMissing, service);
+          co_return;
         }
-        result = AssessEndpointSlices(slices.body, ns, spec_);
-        co_return;
+        // Any other answer (even 403: the role may allow only EndpointSlices) leaves the count at 0.
       }
-      if (slices.error.kind != k8s::ErrorKind::kNotFound) {
-        result = common::ResultOfApiError(slices.error, common::NotFoundMeans::kApiError, service);
-        co_return;
-      }
-      // 404 on a list: the server does not serve discovery.k8s.io/v1 (before Kubernetes 1.21).
-      fallback_note = "; read from Endpoints: discovery.k8s.io/v1 is not served";
-    }
-    const std::string endpoints_path = k8s::EndpointsPath(ns, spec_.service);
-    const k8s::Reply endpoints = co_await client_->Get(ctx.executor, endpoints_path, ctx.deadline);
-    if (!endpoints.ok()) {
-      const std::string object = "Endpoints " + common::Qualified(ns, spec_.service);
-      result = common::ResultOfApiError(endpoints.error, common::NotFoundMeans::kCheckedObjectMissing, object);
+      result = AssessEndpointSlices(slices.body, ns, run.spec);
       co_return;
     }
-    result = AssessEndpoints(endpoints.body, ns, spec_);
-    result.detail += fallback_note;
+    if (slices.error.kind != k8s::ErrorKind::kNotFound) {
+      result = common::ResultOfApiError(slices.error, common::NotFoundMeans::kApiError, service);
+      co_return;
+    }
+    // 404 on a list: the server does not serve discovery.k8s.io/v1 (before Kubernetes 1.21).
+    fallback_note = "; read from Endpoints: discovery.k8s.io/v1 is not served";
   }
-
-  std::shared_ptr<k8s::Client> client_;
-  EndpointsSpec spec_;
-};
+  std::string endpoints_path = k8s::EndpointsPath(ns, run.spec.service);
+  const std::string object = "Endpoints " + common::Qualified(ns, run.spec.service);
+  const std::optional<k8s::Reply> endpoints =
+      co_await run.Fetch(std::move(endpoints_path), common::NotFoundMeans::kCheckedObjectMissing, object, result);
+  if (!endpoints) co_return;
+  result = AssessEndpoints(endpoints->body, ns, run.spec);
+  result.detail += fallback_note;
+}
 
 }  // namespace
 
-ProbeFactory MakeProbeFactory() {
-  return [](const config::Node& spec, const ProbeDeps& deps) -> std::unique_ptr<Probe> {
-    const bool connected = common::CheckConnection(spec, deps, "k8s_endpoints");
-    auto parsed = ReadSpec(spec);
-    if (!connected || !parsed) return nullptr;
-    return std::make_unique<EndpointsProbe>(deps.kubernetes, std::move(*parsed));
-  };
-}
+ProbeFactory MakeProbeFactory() { return common::MakeFactory("k8s_endpoints", "\"service\"", ReadSpec, Check); }
 
 }  // namespace runbookd::probes::k8s_endpoints

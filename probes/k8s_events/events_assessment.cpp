@@ -4,6 +4,7 @@
 #include <cctype>
 #include <map>
 #include <optional>
+#include <utility>
 
 #include "config/duration.hpp"
 #include "daemon/clients/k8s/resources.hpp"
@@ -13,10 +14,7 @@ namespace runbookd::probes::k8s_events {
 
 namespace {
 
-namespace common = k8s_common;
-namespace json = boost::json;
-using k8s::IntAt;
-using k8s::StringAt;
+using namespace k8s_common::reading;
 
 constexpr std::size_t kMaxReasons = 5;    // reasons named in the detail
 constexpr std::size_t kMaxMessage = 200;  // bytes of each reason's latest message
@@ -123,11 +121,7 @@ ProbeResult AssessEvents(const json::value& event_list, std::string_view ns, Wal
   }
   if (more > 0) detail += ", +" + std::to_string(more) + " more reasons";
 
-  if (total > spec.max_warnings) {
-    result.Conclude(ProbeStatus::kUnhealthy, ProbeReason::kWarningEvents, detail);
-  } else {
-    result.Conclude(ProbeStatus::kHealthy, ProbeReason::kOk, detail);
-  }
+  common::Judge(result, total > spec.max_warnings, ProbeReason::kWarningEvents, std::move(detail));
   return result;
 }
 

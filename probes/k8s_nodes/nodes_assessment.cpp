@@ -2,6 +2,7 @@
 
 #include <optional>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "daemon/clients/k8s/resources.hpp"
@@ -11,8 +12,7 @@ namespace runbookd::probes::k8s_nodes {
 
 namespace {
 
-namespace common = k8s_common;
-using k8s::StringAt;
+using namespace k8s_common::reading;
 
 constexpr std::size_t kMaxListed = 5;  // nodes named per list in the detail
 constexpr std::size_t kMaxMessage = 120;
@@ -131,11 +131,7 @@ ProbeResult AssessNodes(const boost::json::value& node_list, WallTime now, const
   if (!pid.empty()) detail += "; " + NameList("PIDPressure", pid);
   if (!cordoned.empty()) detail += "; " + NameList("cordoned", cordoned);
 
-  if (not_ready_count > spec.max_not_ready) {
-    result.Conclude(ProbeStatus::kUnhealthy, ProbeReason::kNodesNotReady, detail);
-  } else {
-    result.Conclude(ProbeStatus::kHealthy, ProbeReason::kOk, detail);
-  }
+  common::Judge(result, not_ready_count > spec.max_not_ready, ProbeReason::kNodesNotReady, std::move(detail));
   return result;
 }
 

@@ -13,11 +13,7 @@ namespace runbookd::probes::k8s_workload {
 
 namespace {
 
-namespace common = k8s_common;
-namespace json = boost::json;
-using k8s::Find;
-using k8s::IntAt;
-using k8s::StringAt;
+using namespace k8s_common::reading;
 
 constexpr std::size_t kMaxPodsListed = 5;
 constexpr std::size_t kMaxMessage = 150;

@@ -1,6 +1,7 @@
 #include "remediations/k8s_delete_pod/k8s_delete_pod_action.hpp"
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -8,7 +9,9 @@
 #include "daemon/clients/k8s/client.hpp"
 #include "daemon/clients/k8s/resources.hpp"
 #include "remediations/k8s_common/api_outcome.hpp"
+#include "remediations/k8s_common/factory.hpp"
 #include "remediations/k8s_common/names.hpp"
+#include "remediations/k8s_common/steps.hpp"
 #include "remediations/k8s_common/unchanged.hpp"
 #include "remediations/k8s_delete_pod/delete_pod_plan.hpp"
 
@@ -46,13 +49,8 @@ class DeletePodAction final : public Action {
 
   asio::awaitable<ActionPlan> Plan(const ActionContext& ctx, const ActionParams& params) const override {
     PodQuery query = query_;
-    ActionPlan plan;
-    plan.type = std::string(kType);
-    plan.target = query.Target();
-    if (auto unknown = UnknownParam(params, {"name"})) {
-      Conclude(plan, OutcomeReason::kInvalidParams, UnknownParamMessage(kType, *unknown, {"name"}));
-      co_return plan;
-    }
+    ActionPlan plan = StartPlan(kType, query.Target(), params, {"name"});
+    if (!plan.runnable()) co_return plan;
     if (auto it = params.find("name"); it != params.end()) {
       if (!IsObjectName(it->second)) {
         Conclude(plan, OutcomeReason::kInvalidParams, "param name: not a valid pod name: " + GoQuote(it->second));
@@ -63,20 +61,14 @@ class DeletePodAction final : public Action {
     }
     if (!query.name.empty()) {
       std::string path = k8s::PodPath(query.ns, query.name);
-      k8s::Reply pod = co_await client_->Get(ctx.executor, std::move(path), ctx.deadline);
-      if (!pod.ok()) {
-        FailPlan(plan, pod.error);
-        co_return plan;
-      }
-      co_return PlanDeleteNamed(query, pod.body);
+      std::optional<k8s::Reply> pod = co_await FetchForPlan(*client_, ctx, std::move(path), plan);
+      if (!pod) co_return plan;
+      co_return PlanDeleteNamed(query, pod->body);
     }
     std::string path = k8s::PodsPath(query.ns, query.selector);
-    k8s::Reply pods = co_await client_->Get(ctx.executor, std::move(path), ctx.deadline);
-    if (!pods.ok()) {
-      FailPlan(plan, pods.error);
-      co_return plan;
-    }
-    co_return PlanDeleteSelected(query, pods.body);
+    std::optional<k8s::Reply> pods = co_await FetchForPlan(*client_, ctx, std::move(path), plan);
+    if (!pods) co_return plan;
+    co_return PlanDeleteSelected(query, pods->body);
   }
 
   asio::awaitable<Outcome> Execute(const ActionContext& ctx, const ActionPlan& plan) const override {
@@ -152,38 +144,35 @@ std::string ReadSelector(const config::Node& node) {
   return selector;
 }
 
+PodQuery ReadQuery(const config::Node& spec) {
+  PodQuery query;
+  query.ns = ReadNamespaceKey(spec);
+  query.name = ReadObjectName(spec, "name", false);
+  const config::Node selector = spec["selector"];
+  const config::Node state = spec["state"];
+  const config::Node max_pods = spec["max_pods"];
+  if (spec["name"].defined() && selector.defined()) {
+    spec.Error("give either name (one pod) or selector (pods in a state), not both");
+  } else if (!spec["name"].defined() && !selector.defined()) {
+    spec.Error("give name (one pod) or selector (pods in a state)");
+  } else if (selector.defined()) {
+    query.selector = ReadSelector(selector);
+    query.state = state.AsEnum(PodStates(), "CrashLoopBackOff");
+    query.max_pods = max_pods.AsInt(1, 1, 1000);
+  } else {
+    if (state.defined()) state.Error("state applies to selector, not to a named pod");
+    if (max_pods.defined()) max_pods.Error("max_pods applies to selector, not to a named pod");
+  }
+  return query;
+}
+
 }  // namespace
 
 ActionFactory MakeActionFactory() {
-  return [](const config::Node& spec, const ActionDeps& deps) -> std::unique_ptr<Action> {
-    if (!CheckSpecIsMapping(spec, kType, "\"name\" or \"selector\"")) {
-      CheckKubernetesConnection(spec, deps, kType);
-      return nullptr;
-    }
-    const size_t errors_before = ErrorCount(spec);
-    PodQuery query;
-    query.ns = ReadNamespaceKey(spec);
-    query.name = ReadObjectName(spec, "name", false);
-    const config::Node selector = spec["selector"];
-    const config::Node state = spec["state"];
-    const config::Node max_pods = spec["max_pods"];
-    if (spec["name"].defined() && selector.defined()) {
-      spec.Error("give either name (one pod) or selector (pods in a state), not both");
-    } else if (!spec["name"].defined() && !selector.defined()) {
-      spec.Error("give name (one pod) or selector (pods in a state)");
-    } else if (selector.defined()) {
-      query.selector = ReadSelector(selector);
-      query.state = state.AsEnum(PodStates(), "CrashLoopBackOff");
-      query.max_pods = max_pods.AsInt(1, 1, 1000);
-    } else {
-      if (state.defined()) state.Error("state applies to selector, not to a named pod");
-      if (max_pods.defined()) max_pods.Error("max_pods applies to selector, not to a named pod");
-    }
-    CheckKubernetesConnection(spec, deps, kType);
-    if (ErrorCount(spec) != errors_before) return nullptr;
+  return MakeFactory(kType, "\"name\" or \"selector\"", ReadQuery, [](PodQuery query, const ActionDeps& deps) {
     query.ns = ResolveNamespace(query.ns, deps);
     return std::make_unique<DeletePodAction>(deps.kubernetes, std::move(query));
-  };
+  });
 }
 
 }  // namespace runbookd::remediations::k8s_delete_pod

@@ -5,6 +5,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 
@@ -12,8 +13,9 @@
 #include "daemon/clients/k8s/client.hpp"
 #include "daemon/clients/k8s/resources.hpp"
 #include "remediations/k8s_common/api_outcome.hpp"
+#include "remediations/k8s_common/factory.hpp"
 #include "remediations/k8s_common/names.hpp"
-#include "remediations/k8s_common/unchanged.hpp"
+#include "remediations/k8s_common/steps.hpp"
 #include "remediations/k8s_rollout_status/rollout_status.hpp"
 
 namespace runbookd::remediations::k8s_rollout_status {
@@ -32,20 +34,11 @@ class RolloutStatusAction final : public Action {
   ActionRisk risk() const override { return ActionRisk::kReadOnly; }
 
   asio::awaitable<ActionPlan> Plan(const ActionContext& ctx, const ActionParams& params) const override {
-    ActionPlan plan;
-    plan.type = std::string(kType);
-    plan.target = wait_.deployment.Target();
-    if (auto unknown = UnknownParam(params, {})) {
-      Conclude(plan, OutcomeReason::kInvalidParams, UnknownParamMessage(kType, *unknown, {}));
-      co_return plan;
-    }
-    std::string path = k8s::DeploymentPath(wait_.deployment.ns, wait_.deployment.name);
-    k8s::Reply deployment = co_await client_->Get(ctx.executor, std::move(path), ctx.deadline);
-    if (!deployment.ok()) {
-      FailPlan(plan, deployment.error);
-      co_return plan;
-    }
-    co_return PlanRolloutStatus(wait_, deployment.body);
+    ActionPlan plan = StartPlan(kType, wait_.deployment.Target(), params, {});
+    if (!plan.runnable()) co_return plan;
+    std::optional<k8s::Reply> deployment = co_await FetchForPlan(*client_, ctx, wait_.deployment, plan);
+    if (!deployment) co_return plan;
+    co_return PlanRolloutStatus(wait_, deployment->body);
   }
 
   // Polls instead of checking "unchanged since the plan": the Deployment is expected to change
@@ -115,30 +108,25 @@ class RolloutStatusAction final : public Action {
   StatusWait wait_;
 };
 
+StatusWait ReadWait(const config::Node& spec) {
+  StatusWait wait;
+  wait.deployment = ReadDeploymentRef(spec);
+  wait.revision = spec["revision"].AsInt(0, 1);
+  for (auto [key, value] : {std::pair{"timeout", &wait.timeout}, std::pair{"poll_interval", &wait.poll_interval}}) {
+    const config::Node node = spec[key];
+    *value = node.AsDuration(*value);
+    if (node.defined() && value->count() <= 0) node.Error(std::string(key) + " must be greater than 0");
+  }
+  return wait;
+}
+
 }  // namespace
 
 ActionFactory MakeActionFactory() {
-  return [](const config::Node& spec, const ActionDeps& deps) -> std::unique_ptr<Action> {
-    if (!CheckSpecIsMapping(spec, kType, "\"deployment\"")) {
-      CheckKubernetesConnection(spec, deps, kType);
-      return nullptr;
-    }
-    const size_t errors_before = ErrorCount(spec);
-    StatusWait wait;
-    wait.deployment = ReadDeploymentRef(spec);
-    wait.revision = spec["revision"].AsInt(0, 1);
-    for (auto [key, value] : {std::pair{"timeout", &wait.timeout}, std::pair{"poll_interval", &wait.poll_interval}}) {
-      const config::Node node = spec[key];
-      *value = node.AsDuration(*value);
-      if (node.defined() && value->count() <= 0) node.Error(std::string(key) + " must be greater than 0");
-    }
-    CheckKubernetesConnection(spec, deps, kType);
-    if (ErrorCount(spec) != errors_before) return nullptr;
+  return MakeFactory(kType, "\"deployment\"", ReadWait, [](StatusWait wait, const ActionDeps& deps) {
     wait.deployment.ns = ResolveNamespace(wait.deployment.ns, deps);
-    static const SystemClock kSystemClock;
-    const Clock* clock = deps.clock ? deps.clock : &kSystemClock;
-    return std::make_unique<RolloutStatusAction>(deps.kubernetes, clock, std::move(wait));
-  };
+    return std::make_unique<RolloutStatusAction>(deps.kubernetes, ClockOf(deps), std::move(wait));
+  });
 }
 
 }  // namespace runbookd::remediations::k8s_rollout_status

@@ -1,14 +1,16 @@
 #include "remediations/k8s_rollout_undo/k8s_rollout_undo_action.hpp"
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 
 #include "daemon/clients/k8s/client.hpp"
 #include "daemon/clients/k8s/resources.hpp"
 #include "remediations/k8s_common/api_outcome.hpp"
+#include "remediations/k8s_common/factory.hpp"
 #include "remediations/k8s_common/names.hpp"
-#include "remediations/k8s_common/unchanged.hpp"
+#include "remediations/k8s_common/steps.hpp"
 #include "remediations/k8s_rollout_undo/rollout_undo_plan.hpp"
 
 namespace runbookd::remediations::k8s_rollout_undo {
@@ -26,14 +28,9 @@ class RolloutUndoAction final : public Action {
   ActionRisk risk() const override { return ActionRisk::kReversible; }
 
   asio::awaitable<ActionPlan> Plan(const ActionContext& ctx, const ActionParams& params) const override {
-    ActionPlan plan;
-    plan.type = std::string(kType);
-    plan.target = request_.deployment.Target();
+    ActionPlan plan = StartPlan(kType, request_.deployment.Target(), params, {"to_revision"});
+    if (!plan.runnable()) co_return plan;
     UndoRequest request = request_;
-    if (auto unknown = UnknownParam(params, {"to_revision"})) {
-      Conclude(plan, OutcomeReason::kInvalidParams, UnknownParamMessage(kType, *unknown, {"to_revision"}));
-      co_return plan;
-    }
     if (auto it = params.find("to_revision"); it != params.end()) {
       const auto revision = ParseInt64(it->second);
       if (!revision) {
@@ -49,37 +46,26 @@ class RolloutUndoAction final : public Action {
       co_return PlanUndo(request, nothing, nothing);
     }
 
-    std::string deployment_path = k8s::DeploymentPath(request.deployment.ns, request.deployment.name);
-    k8s::Reply deployment = co_await client_->Get(ctx.executor, std::move(deployment_path), ctx.deadline);
-    if (!deployment.ok()) {
-      FailPlan(plan, deployment.error);
-      co_return plan;
-    }
+    std::optional<k8s::Reply> deployment = co_await FetchForPlan(*client_, ctx, request.deployment, plan);
+    if (!deployment) co_return plan;
     std::string selector_error;
-    std::optional<std::string> list_path = ReplicaSetListPath(request, deployment.body, &selector_error);
+    std::optional<std::string> list_path = ReplicaSetListPath(request, deployment->body, &selector_error);
     if (!list_path) {
       Conclude(plan, OutcomeReason::kApiError,
                "deployment " + request.deployment.Display() + " has an unusable selector: " + selector_error);
       co_return plan;
     }
     std::string replica_sets_path = std::move(*list_path);
-    k8s::Reply replica_sets = co_await client_->Get(ctx.executor, std::move(replica_sets_path), ctx.deadline);
-    if (!replica_sets.ok()) {
-      FailPlan(plan, replica_sets.error);
-      co_return plan;
-    }
-    co_return PlanUndo(request, deployment.body, replica_sets.body);
+    std::optional<k8s::Reply> replica_sets = co_await FetchForPlan(*client_, ctx, std::move(replica_sets_path), plan);
+    if (!replica_sets) co_return plan;
+    co_return PlanUndo(request, deployment->body, replica_sets->body);
   }
 
   asio::awaitable<Outcome> Execute(const ActionContext& ctx, const ActionPlan& plan) const override {
-    std::string patch = DetailString(plan.details, "patch");
-    if (patch.empty()) co_return Outcome::Fail(OutcomeReason::kInternalError, "malformed plan: no patch");
-    if (auto changed = co_await VerifyUnchanged(*client_, ctx, plan.observed)) co_return std::move(*changed);
-
     std::string path = k8s::DeploymentPath(request_.deployment.ns, request_.deployment.name);
-    k8s::Reply reply =
-        co_await client_->Patch(ctx.executor, std::move(path), k8s::PatchType::kJson, std::move(patch), ctx.deadline);
-    if (!reply.ok()) co_return FailureOutcome(reply.error);
+    if (auto failed = co_await ApplyPlannedPatch(*client_, ctx, plan, std::move(path), k8s::PatchType::kJson)) {
+      co_return std::move(*failed);
+    }
     boost::json::object data{{"from_revision", DetailInt(plan.details, "from_revision").value_or(0)},
                              {"to_revision", DetailInt(plan.details, "to_revision").value_or(0)}};
     co_return Outcome::Ok("deployment.apps/" + request_.deployment.name + " rolled back", std::move(data));
@@ -90,24 +76,21 @@ class RolloutUndoAction final : public Action {
   UndoRequest request_;
 };
 
+UndoRequest ReadRequest(const config::Node& spec) {
+  UndoRequest request;
+  request.deployment = ReadDeploymentRef(spec);
+  // A negative revision can never be found; say so at --check-config rather than at run time.
+  request.to_revision = spec["to_revision"].AsInt(0, 0);
+  return request;
+}
+
 }  // namespace
 
 ActionFactory MakeActionFactory() {
-  return [](const config::Node& spec, const ActionDeps& deps) -> std::unique_ptr<Action> {
-    if (!CheckSpecIsMapping(spec, kType, "\"deployment\"")) {
-      CheckKubernetesConnection(spec, deps, kType);
-      return nullptr;
-    }
-    const size_t errors_before = ErrorCount(spec);
-    UndoRequest request;
-    request.deployment = ReadDeploymentRef(spec);
-    // A negative revision can never be found; say so at --check-config rather than at run time.
-    request.to_revision = spec["to_revision"].AsInt(0, 0);
-    CheckKubernetesConnection(spec, deps, kType);
-    if (ErrorCount(spec) != errors_before) return nullptr;
+  return MakeFactory(kType, "\"deployment\"", ReadRequest, [](UndoRequest request, const ActionDeps& deps) {
     request.deployment.ns = ResolveNamespace(request.deployment.ns, deps);
     return std::make_unique<RolloutUndoAction>(deps.kubernetes, std::move(request));
-  };
+  });
 }
 
 }  // namespace runbookd::remediations::k8s_rollout_undo
