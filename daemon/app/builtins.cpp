@@ -6,6 +6,9 @@
 #include "probes/k8s_events/k8s_events_probe.hpp"
 #include "probes/k8s_nodes/k8s_nodes_probe.hpp"
 #include "probes/k8s_workload/k8s_workload_probe.hpp"
+#include "probes/kafka/kafka_probe.hpp"
+#include "probes/postgres/postgres_probe.hpp"
+#include "probes/redis/redis_probe.hpp"
 #include "probes/tcp/tcp_probe.hpp"
 #include "probes/tls_cert/tls_cert_probe.hpp"
 #include "remediations/k8s_delete_pod/k8s_delete_pod_action.hpp"
@@ -21,10 +24,13 @@ Registry MakeBuiltinRegistry() {
   // Probe types (`probes[].type`).
   r.AddProbeType("dns", probes::dns::MakeProbeFactory());
   r.AddProbeType("http", probes::http::MakeProbeFactory());
+  r.AddProbeType("kafka", probes::kafka::MakeProbeFactory());
   r.AddProbeType("k8s_endpoints", probes::k8s_endpoints::MakeProbeFactory());
   r.AddProbeType("k8s_events", probes::k8s_events::MakeProbeFactory());
   r.AddProbeType("k8s_nodes", probes::k8s_nodes::MakeProbeFactory());
   r.AddProbeType("k8s_workload", probes::k8s_workload::MakeProbeFactory());
+  r.AddProbeType("postgres", probes::postgres::MakeProbeFactory());
+  r.AddProbeType("redis", probes::redis::MakeProbeFactory());
   r.AddProbeType("tcp", probes::tcp::MakeProbeFactory());
   r.AddProbeType("tls_cert", probes::tls_cert::MakeProbeFactory());
   // blackbox_exporter probers (`modules.*.prober`).

@@ -71,6 +71,7 @@ Daemon::~Daemon() = default;
 std::unique_ptr<Daemon::Generation> Daemon::Build(config::Diagnostics& diagnostics) {
   auto gen = std::make_unique<Generation>();
   ProbeDeps deps{&clock_, logger_};
+  deps.blocking = &blocking_;
   gen->settings = LoadSettings(config_file_, registry_, deps, diagnostics);
   if (!diagnostics.empty()) return nullptr;
   gen->runner = std::make_shared<ProbeRunner>(io_.get_executor(), clock_, metrics_, logger_, gen->settings.probes);
@@ -354,6 +355,7 @@ int Daemon::Run() {
   incidents_->Start();
   notifier_.Ready(StatusLine());
   io_.run();
+  blocking_.Stop();
   logger_->info("stopped");
   return 0;
 }

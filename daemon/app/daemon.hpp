@@ -10,6 +10,7 @@
 #include "daemon/app/systemd_notifier.hpp"
 #include "daemon/core/clock.hpp"
 #include "daemon/core/registry.hpp"
+#include "daemon/engine/blocking_pool.hpp"
 #include "daemon/engine/daemon_metrics.hpp"
 
 namespace spdlog {
@@ -64,6 +65,8 @@ class Daemon {
   DaemonMetrics metrics_;
   SystemdNotifier notifier_;
   boost::asio::io_context io_;
+  // Blocking libraries (librdkafka's metadata call) run here; after io_, so it is stopped first.
+  ThreadBlockingPool blocking_{2, 8};
   boost::asio::signal_set signals_;
   boost::asio::steady_timer watchdog_timer_;
   boost::asio::steady_timer shutdown_timer_;

@@ -82,6 +82,30 @@ std::string_view ToString(ProbeReason reason) {
       return "no_endpoints";
     case ProbeReason::kWarningEvents:
       return "warning_events";
+    case ProbeReason::kAuthFailed:
+      return "auth_failed";
+    case ProbeReason::kLoading:
+      return "loading";
+    case ProbeReason::kMasterDown:
+      return "master_down";
+    case ProbeReason::kReplicationBroken:
+      return "replication_broken";
+    case ProbeReason::kRoleMismatch:
+      return "role_mismatch";
+    case ProbeReason::kTooManyConnections:
+      return "too_many_connections";
+    case ProbeReason::kStarting:
+      return "starting";
+    case ProbeReason::kReplicaLag:
+      return "replica_lag";
+    case ProbeReason::kBrokersDown:
+      return "brokers_down";
+    case ProbeReason::kOfflinePartitions:
+      return "offline_partitions";
+    case ProbeReason::kUnderReplicated:
+      return "under_replicated";
+    case ProbeReason::kTopicMissing:
+      return "topic_missing";
     case ProbeReason::kInternalError:
       return "internal_error";
   }

@@ -48,6 +48,21 @@ enum class ProbeReason {
   kContainerError,       // a container terminated with reason Error, or restarts too often
   kNoEndpoints,          // a Service has fewer ready addresses than min_ready
   kWarningEvents,        // Warning events in the window reached the threshold
+  // Redis (probes/redis).
+  kAuthFailed,         // the server refused our credentials, or wants some and none are configured
+  kLoading,            // the server is loading its dataset (-LOADING) and answers no commands yet
+  kMasterDown,         // a replica refuses commands while its master link is down (-MASTERDOWN)
+  kReplicationBroken,  // a replica's link to its master is down
+  kRoleMismatch,       // the server's role (master/replica) is not the expected one
+  // PostgreSQL (probes/postgres); it reports kAuthFailed too.
+  kTooManyConnections,  // no connection slot left (SQLSTATE 53300), or fewer free than connection_headroom
+  kStarting,            // up but refusing connections: startup, shutdown, recovery (57P03, PQPING_REJECT)
+  kReplicaLag,          // a standby's replay is further behind than max_replica_lag
+  // Kafka (probes/kafka); it reports kAuthFailed (SASL) and kUnauthorized (ACLs) too.
+  kBrokersDown,        // fewer brokers reachable than min_brokers
+  kOfflinePartitions,  // a partition has no leader (leader -1), or its topic is unavailable
+  kUnderReplicated,    // more partitions with ISR < replicas than max_under_replicated
+  kTopicMissing,       // a topic listed in `topics` does not exist
   kInternalError,
 };
 

@@ -23,6 +23,8 @@ namespace k8s {
 class Client;
 }
 
+class BlockingPool;
+
 // Everything a probe or an action may be built with. `kubernetes` is the client of the item's
 // `connection:` when that connection is of type kubernetes (null otherwise); a type that needs
 // one reports its absence as a config error.
@@ -31,6 +33,9 @@ struct ProbeDeps {
   std::shared_ptr<spdlog::logger> logger;
   std::shared_ptr<k8s::Client> kubernetes;
   std::string connection;  // the item's `connection:` name, for messages
+  // The daemon's pool for libraries that only block (librdkafka). Null where nothing runs
+  // (config checks, runbookctl); a type that needs it reports its absence when it runs.
+  BlockingPool* blocking = nullptr;
 };
 using ActionDeps = ProbeDeps;
 
