@@ -7,6 +7,17 @@ namespace runbookd {
 namespace json = boost::json;
 namespace asio = boost::asio;
 
+namespace {
+
+std::optional<int64_t> WholeNumber(const json::value& v) {
+  if (!v.is_double()) return std::nullopt;
+  const double d = v.get_double();
+  if (!(d > -1e15 && d < 1e15) || d != static_cast<double>(static_cast<int64_t>(d))) return std::nullopt;
+  return static_cast<int64_t>(d);
+}
+
+}  // namespace
+
 std::optional<RunActionBody> ParseRunActionBody(const std::string& body, std::string& error) {
   RunActionBody out;
   if (body.empty()) return out;  // no params, not a dry run
@@ -36,10 +47,12 @@ std::optional<RunActionBody> ParseRunActionBody(const std::string& body, std::st
         const std::string path = "$.params." + std::string(p.key());
         if (p.value().is_string()) {
           out.params[p.key()] = std::string(p.value().get_string());
+        } else if (auto whole = WholeNumber(p.value())) {
+          out.params[p.key()] = std::to_string(*whole);  // 5.0 means 5, not "5E0"
         } else if (p.value().is_int64() || p.value().is_uint64() || p.value().is_double() || p.value().is_bool()) {
           out.params[p.key()] = json::serialize(p.value());  // `--param replicas=5` and {"replicas": 5} mean the same
         } else {
-          error = path + ": expected a string or a number";
+          error = path + ": expected a string, a number, true or false";
           return std::nullopt;
         }
       }
@@ -69,7 +82,7 @@ unsigned StatusFor(OutcomeReason reason) {
     case OutcomeReason::kApiError:
     case OutcomeReason::kUnavailable:
     case OutcomeReason::kTimeout:
-      return 502;
+      return 503;  // the Kubernetes API (or the way to it) failed, not the request
     case OutcomeReason::kInternalError:
       return 500;
   }
@@ -126,6 +139,14 @@ http::Handler MakeRunActionHandler(std::shared_ptr<const std::vector<ActionSetti
     run.impl = found->action;
     run.params = std::move(body->params);
     run.dry_run = body->dry_run || found->dry_run || server_dry_run;
+    // No approval gate yet: an action that needs approval can be planned (dry run) but not run.
+    if (found->approval_required && !run.dry_run) {
+      co_return http::Response::Error(409, "approval_required",
+                                      "action \"" + name +
+                                          "\" needs approval (destructive, or `approval: required`); approvals are "
+                                          "not available in this version: run it with --dry-run, or set "
+                                          "`approval: none` on the action to allow manual runs");
+    }
     run.timeout = found->timeout;
     run.requested_by = "api:" + req.token_name;
     auto pending = runner().Run(std::move(run));

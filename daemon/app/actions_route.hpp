@@ -22,7 +22,8 @@ std::optional<RunActionBody> ParseRunActionBody(const std::string& body, std::st
 
 // The run's answer: {"action", "dry_run", "intent_id", "plan": {...}, "outcome": {...}}, and its
 // HTTP status: 200 done/noop/dry run; 400 invalid params; 409 refused/conflict/not found/busy/
-// verification failed; 502 the API server failed; 503 the store could not record the intent.
+// verification failed/approval required; 503 the API server failed, or the store could not record
+// the intent (nothing ran).
 http::Response RunResultResponse(const ActionRunResult& result);
 
 // POST /api/v1/actions/{name}/run (operator). `actions` gives the generation's configured actions;

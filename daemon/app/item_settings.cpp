@@ -105,7 +105,9 @@ void ReadAction(const Node& item, const Registry& registry, const ProbeDeps& dep
   a.dry_run = item["dry_run"].AsBool(false);
   const Node timeout = item["timeout"];
   a.timeout = timeout.AsDuration(a.timeout);
-  if (timeout.defined() && a.timeout <= std::chrono::milliseconds(0)) timeout.Error("must be more than 0");
+  if (timeout.defined() && (a.timeout <= std::chrono::milliseconds(0) || a.timeout > std::chrono::minutes(30))) {
+    timeout.Error("must be more than 0 and at most 30m");
+  }
   const Node spec = item["spec"];
   if (spec.defined() && !spec.is_map()) spec.Error("expected a mapping");
   if (!type.defined()) return;
@@ -123,7 +125,9 @@ void ReadAction(const Node& item, const Registry& registry, const ProbeDeps& dep
   if (!action) return;
   a.risk = ParseRisk(risk_text, action->risk());
   // Explicit is the only way out of approval for a destructive action (ARCHITECTURE.md §5).
-  a.approval_required = approval_text.empty() ? a.risk == ActionRisk::kDestructive : approval_text == "required";
+  // A `risk:` override does not lift approval: only `approval: none` does.
+  const bool destructive = a.risk == ActionRisk::kDestructive || action->risk() == ActionRisk::kDestructive;
+  a.approval_required = approval_text.empty() ? destructive : approval_text == "required";
   a.action = std::move(action);
   out.push_back(std::move(a));
 }

@@ -40,8 +40,8 @@ int RunAction(const ApiClient& api, const std::string& action, const std::vector
     p[kv.substr(0, eq)] = kv.substr(eq + 1);
   }
   const std::string body = json::serialize(json::object{{"params", p}, {"dry_run", dry_run}});
-  // A run may wait for a rollout to finish: allow longer than a listing.
-  auto a = api.Post("/api/v1/actions/" + action + "/run", body, std::chrono::minutes(6));
+  // A run may wait for a rollout to finish: wait longer than the longest action timeout (30m).
+  auto a = api.Post("/api/v1/actions/" + action + "/run", body, std::chrono::minutes(31));
   if (a.status == 0) {
     std::fprintf(stderr, "runbookctl: %s\n", a.error.c_str());
     return 1;

@@ -35,6 +35,11 @@ store::ActionIntentState StateFor(OutcomeReason reason) {
     case OutcomeReason::kNotFound:
     case OutcomeReason::kInvalidParams:
       return store::ActionIntentState::kRefused;
+    case OutcomeReason::kTimeout:
+    case OutcomeReason::kUnavailable:
+      // The write may or may not have reached the server: the outcome is unknown, like a crash
+      // mid-run, and it is never retried blindly.
+      return store::ActionIntentState::kInterrupted;
     default:
       return store::ActionIntentState::kFailed;
   }
@@ -155,13 +160,15 @@ asio::awaitable<ActionRunResult> ActionRunner::Run(ActionRunRequest request) {
                 result.plan.summary);
   const WallTime started = clock_.WallNow();
   Outcome outcome = co_await ExecuteSafely(*request.impl, ctx, result.plan);
-  busy_targets_.erase(result.plan.target);
   const auto state = StateFor(outcome.reason);
   auto finished = co_await Finish(*committed, outcome, state, started);
+  // Held until the outcome is durable, so a second run cannot start on an unrecorded first one.
+  busy_targets_.erase(result.plan.target);
   if (!finished) {
-    // It ran; the intent stays `running` and start-up will mark it interrupted for a human to look at.
-    logger_->error("action {} (intent {}): the outcome could not be recorded: {}", request.action, *committed,
-                   finished.error().message);
+    // It ran; the intent stays `running` and start-up will mark it interrupted. The log keeps
+    // what happened for whoever reconciles it.
+    logger_->error("action {} (intent {}): the outcome could not be recorded ({}): {}: {}", request.action, *committed,
+                   finished.error().message, ToString(outcome.reason), outcome.detail);
   }
   metrics_.RecordActionRun(request.action, ToString(outcome.reason));
   logger_->info("action {} (intent {}): {}: {}", request.action, *committed, ToString(outcome.reason), outcome.detail);

@@ -59,6 +59,8 @@ std::string VerifyStep(const boost::json::object& identity) {
 boost::asio::awaitable<std::optional<Outcome>> VerifyUnchanged(k8s::Client& client, const ActionContext& ctx,
                                                                const boost::json::array& observed,
                                                                std::vector<boost::json::value>* current) {
+  // A plan that observed nothing would bind the write to nothing: refuse rather than act unbound.
+  if (observed.empty()) co_return Outcome::Fail(OutcomeReason::kInternalError, "malformed plan: it observed nothing");
   for (const auto& entry : observed) {
     if (!entry.is_object()) co_return Outcome::Fail(OutcomeReason::kInternalError, "malformed plan: observed entry");
     const boost::json::object& identity = entry.get_object();

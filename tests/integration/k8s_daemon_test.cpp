@@ -46,6 +46,11 @@ actions:
     connection: prod
     dry_run: true
     spec: { namespace: production, selector: { app: ecommerce-backend }, state: CrashLoopBackOff }
+  - name: delete-crashlooping-now
+    type: k8s_delete_pod
+    connection: prod
+    risk: reversible
+    spec: { namespace: production, selector: { app: ecommerce-backend }, state: CrashLoopBackOff }
 )";
 }
 
@@ -129,6 +134,14 @@ TEST_CASE("runbookd against the fake cluster: probe verdicts, dry run and run of
     CHECK(configured_dry.out.find("dry run") != std::string::npos);
     CHECK(kube.Get("Pod", "production", "ecommerce-backend-7d9f-crash").has_value());
 
+    // A destructive action needs approval (a `risk:` override does not lift it); there is no
+    // approval gate yet, so it can be planned but not run.
+    auto unapproved = Ctl(rb, operator_token, {"run", "delete-crashlooping-now"});
+    CHECK(unapproved.exit_code == 1);
+    CHECK(unapproved.err.find("needs approval") != std::string::npos);
+    CHECK(kube.Get("Pod", "production", "ecommerce-backend-7d9f-crash").has_value());
+    CHECK(Ctl(rb, operator_token, {"run", "delete-crashlooping-now", "--dry-run"}).exit_code == 0);
+
     httplib::Client http("127.0.0.1", rb.port());
     auto metrics = http.Get("/metrics");
     REQUIRE(metrics);
@@ -149,10 +162,12 @@ TEST_CASE("runbookd against the fake cluster: probe verdicts, dry run and run of
   REQUIRE(intents.ok());
   std::vector<std::string> states;
   for (const auto& i : *intents) states.push_back(i.action + ":" + std::string(store::ToString(i.state)));
-  // Newest first: the configured dry run, the refused params, the run, the dry run.
-  CHECK(states == std::vector<std::string>{"delete-crashlooping:dry_run", "rollback-backend:refused",
-                                           "rollback-backend:succeeded", "rollback-backend:dry_run"});
-  const auto& ran = (*intents)[2];
+  // Newest first: the dry run of the unapproved action, the configured dry run, the refused params,
+  // the run, the dry run. (The refused unapproved run never reached the runner.)
+  CHECK(states == std::vector<std::string>{"delete-crashlooping-now:dry_run", "delete-crashlooping:dry_run",
+                                           "rollback-backend:refused", "rollback-backend:succeeded",
+                                           "rollback-backend:dry_run"});
+  const auto& ran = (*intents)[3];
   REQUIRE(ran.outcomes.size() == 1);
   CHECK(ran.outcomes[0].reason == "ok");
   CHECK(ran.plan_json.find("\"observed\"") != std::string::npos);
