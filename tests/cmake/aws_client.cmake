@@ -1,10 +1,6 @@
 # The AWS client: SigV4 against the official vectors and golden values, the credential sources' pure
 # parts (unit); the credential chain against fake STS / container / IMDS endpoints, and no secret in
 # logs or errors (integration); runbookd held to the real awscli under faketime (integration).
-if(NOT TARGET runbookd_aws_client)
-  # Until daemon/clients/CMakeLists.txt lists the folder.
-  add_subdirectory(${PROJECT_SOURCE_DIR}/daemon/clients/aws ${PROJECT_BINARY_DIR}/daemon/clients/aws)
-endif()
 
 runbookd_add_test(unit_aws_sigv4 LABEL unit
                   SOURCES unit/aws_sigv4_vectors_test.cpp unit/aws_sigv4_test.cpp unit/aws_eks_token_test.cpp

@@ -1,8 +1,4 @@
 # The kafka probe and the blocking pool it runs on.
-# Until probes/CMakeLists.txt lists kafka, build it from here.
-if(NOT TARGET runbookd_probe_kafka)
-  add_subdirectory(${PROJECT_SOURCE_DIR}/probes/kafka ${PROJECT_BINARY_DIR}/probes/kafka)
-endif()
 
 # The pool's bounded queue, deadline, cancellation and late results; the pure metadata
 # assessment (ISR < replicas is only reachable here: librdkafka's mock reports ISR = replicas);

@@ -1,9 +1,5 @@
 # The postgres probe: its pure parts and its deadlines (unit), and against a real PostgreSQL 15
 # started in a temp dir (e2e).
-if(NOT TARGET runbookd_probe_postgres)
-  # Until probes/CMakeLists.txt lists the folder.
-  add_subdirectory(${PROJECT_SOURCE_DIR}/probes/postgres ${PROJECT_BINARY_DIR}/probes/postgres)
-endif()
 
 add_library(runbookd_test_postgres STATIC support/postgres_server.cpp)
 target_link_libraries(runbookd_test_postgres PUBLIC runbookd_test_support PkgConfig::LIBPQ)

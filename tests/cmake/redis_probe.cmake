@@ -1,9 +1,5 @@
 # The redis probe: RESP, INFO replication, error mapping and the probe against scripted servers
 # (unit); the probe against real redis-server 7 processes on loopback (e2e).
-# Until probes/CMakeLists.txt lists redis/, build it from here.
-if(NOT TARGET runbookd_probe_redis)
-  add_subdirectory(${PROJECT_SOURCE_DIR}/probes/redis ${PROJECT_BINARY_DIR}/probes/redis)
-endif()
 runbookd_add_test(unit_redis_probe LABEL unit
                   SOURCES unit/redis_resp_test.cpp unit/redis_replication_test.cpp unit/redis_error_test.cpp
                           unit/redis_config_test.cpp unit/redis_probe_test.cpp
