@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "daemon/clients/aws/credential_chain.hpp"
+#include "tests/support/request_recorder.hpp"
 #include "tests/support/test_http_server.hpp"
 
 // Helpers for driving the AWS credential chain against TestHttpServer fakes from Catch test cases.
@@ -27,33 +28,7 @@ using runbookd::testing::TestHttpServer;
 using runbookd::testing::TestRequest;
 using runbookd::testing::TestResponse;
 
-// What a fake saw. Its handler runs on the server's thread, hence the lock.
-class Recorder {
- public:
-  void Add(const TestRequest& request) {
-    std::lock_guard lock(mu_);
-    requests_.push_back(request);
-  }
-  std::vector<TestRequest> All() const {
-    std::lock_guard lock(mu_);
-    return requests_;
-  }
-  size_t size() const {
-    std::lock_guard lock(mu_);
-    return requests_.size();
-  }
-  // "METHOD target" of each request, in order.
-  std::vector<std::string> Lines() const {
-    std::lock_guard lock(mu_);
-    std::vector<std::string> out;
-    for (const auto& r : requests_) out.push_back(r.method + " " + r.target);
-    return out;
-  }
-
- private:
-  mutable std::mutex mu_;
-  std::vector<TestRequest> requests_;
-};
+using Recorder = runbookd::testing::RequestRecorder;
 
 inline TestResponse Answer(std::string body, int status = 200, std::string content_type = "text/plain") {
   TestResponse r;

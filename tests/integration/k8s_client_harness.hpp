@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "daemon/clients/k8s/client.hpp"
+#include "tests/support/request_recorder.hpp"
 #include "tests/support/subprocess.hpp"
 #include "tests/support/test_http_server.hpp"
 
@@ -30,32 +31,7 @@ using runbookd::testing::TestHttpServer;
 using runbookd::testing::TestRequest;
 using runbookd::testing::TestResponse;
 
-// What the server saw. Its handler runs on the server's thread, hence the lock.
-class Recorder {
- public:
-  void Add(const TestRequest& request) {
-    std::lock_guard lock(mu_);
-    requests_.push_back(request);
-  }
-  std::vector<TestRequest> All() const {
-    std::lock_guard lock(mu_);
-    return requests_;
-  }
-  size_t size() const {
-    std::lock_guard lock(mu_);
-    return requests_.size();
-  }
-  std::string Header(size_t index, const std::string& name) const {
-    std::lock_guard lock(mu_);
-    if (index >= requests_.size()) return "<no request " + std::to_string(index) + ">";
-    auto it = requests_[index].headers.find(name);
-    return it == requests_[index].headers.end() ? "" : it->second;
-  }
-
- private:
-  mutable std::mutex mu_;
-  std::vector<TestRequest> requests_;
-};
+using Recorder = runbookd::testing::RequestRecorder;
 
 inline TestResponse Json(std::string body, int status = 200) {
   TestResponse r;
