@@ -48,7 +48,7 @@ class PostgresProbe final : public Probe {
       const dns::AddressChoice ipv4_first;
       const dns::ResolvedHost resolved = co_await dns::ResolveHost(ctx.executor, check_.host, ipv4_first, ctx.deadline);
       if (resolved.status != dns::ResolvedHost::Status::kOk) {
-        ConcludeResolveFailure(resolved, result);
+        dns::ConcludeUnresolved(resolved, result);
         co_return;
       }
       hostaddr = resolved.address.to_string();
@@ -83,16 +83,6 @@ class PostgresProbe final : public Probe {
       co_return;
     }
     runbookd::postgres::AssessServerStats(*stats, {check_.connection_headroom, check_.max_replica_lag}, peer, result);
-  }
-
-  static void ConcludeResolveFailure(const dns::ResolvedHost& resolved, ProbeResult& result) {
-    if (resolved.status == dns::ResolvedHost::Status::kCancelled) {
-      result.Conclude(ProbeStatus::kUnknown, ProbeReason::kTimeout, "cancelled");
-    } else if (resolved.status == dns::ResolvedHost::Status::kTimeout) {
-      result.Conclude(ProbeStatus::kUnhealthy, ProbeReason::kTimeout, resolved.error);
-    } else {
-      result.Conclude(ProbeStatus::kUnhealthy, ProbeReason::kDnsError, resolved.error);
-    }
   }
 
   const PostgresCheck check_;

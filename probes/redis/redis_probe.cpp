@@ -100,13 +100,7 @@ class RedisProbe final : public Probe {
     const net::ResolvedHost resolved =
         co_await net::ResolveHost(ctx.executor, check.address.host, net::AddressChoice{}, ctx.deadline);
     if (resolved.status != net::ResolvedHost::Status::kOk) {
-      if (resolved.status == net::ResolvedHost::Status::kCancelled) {
-        result.Conclude(ProbeStatus::kUnknown, ProbeReason::kTimeout, "cancelled");
-      } else if (resolved.status == net::ResolvedHost::Status::kTimeout) {
-        result.Conclude(ProbeStatus::kUnhealthy, ProbeReason::kTimeout, resolved.error);
-      } else {
-        result.Conclude(ProbeStatus::kUnhealthy, ProbeReason::kDnsError, resolved.error);
-      }
+      net::ConcludeUnresolved(resolved, result);
       co_return;
     }
 

@@ -93,13 +93,7 @@ class TcpProbe final : public Probe {
         co_await net::ResolveHost(ctx.executor, target_.host, check.address_choice, ctx.deadline);
     result.Observe("dns_lookup_time_seconds", std::chrono::duration<double>(resolved.lookup_time).count());
     if (resolved.status != net::ResolvedHost::Status::kOk) {
-      if (resolved.status == net::ResolvedHost::Status::kCancelled) {
-        result.Conclude(ProbeStatus::kUnknown, ProbeReason::kTimeout, "cancelled");
-      } else if (resolved.status == net::ResolvedHost::Status::kTimeout) {
-        result.Conclude(ProbeStatus::kUnhealthy, ProbeReason::kTimeout, resolved.error);
-      } else {
-        result.Conclude(ProbeStatus::kUnhealthy, ProbeReason::kDnsError, resolved.error);
-      }
+      net::ConcludeUnresolved(resolved, result);
       co_return;
     }
     result.Observe("ip_protocol", resolved.address.is_v4() ? 4 : 6);

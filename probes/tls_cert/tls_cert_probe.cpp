@@ -124,11 +124,7 @@ class TlsCertProbe final : public Probe {
     const net::ResolvedHost resolved =
         co_await net::ResolveHost(ctx.executor, spec.address.host, spec.address_choice, ctx.deadline);
     if (resolved.status != net::ResolvedHost::Status::kOk) {
-      const bool cancelled = resolved.status == net::ResolvedHost::Status::kCancelled;
-      result.Conclude(cancelled ? ProbeStatus::kUnknown : ProbeStatus::kUnhealthy,
-                      resolved.status == net::ResolvedHost::Status::kTimeout || cancelled ? ProbeReason::kTimeout
-                                                                                          : ProbeReason::kDnsError,
-                      resolved.error);
+      net::ConcludeUnresolved(resolved, result);
       co_return;
     }
     result.Observe("ip_protocol", resolved.address.is_v4() ? 4 : 6);

@@ -177,4 +177,14 @@ double IpAddressHash(const asio::ip::address& address) {
   return static_cast<double>(hash);
 }
 
+void ConcludeUnresolved(const ResolvedHost& resolved, ProbeResult& result) {
+  if (resolved.status == ResolvedHost::Status::kCancelled) {
+    result.Conclude(ProbeStatus::kUnknown, ProbeReason::kTimeout, "cancelled");
+  } else if (resolved.status == ResolvedHost::Status::kTimeout) {
+    result.Conclude(ProbeStatus::kUnhealthy, ProbeReason::kTimeout, resolved.error);
+  } else {
+    result.Conclude(ProbeStatus::kUnhealthy, ProbeReason::kDnsError, resolved.error);
+  }
+}
+
 }  // namespace runbookd::dns

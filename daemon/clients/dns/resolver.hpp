@@ -10,6 +10,7 @@
 #include <string_view>
 
 #include "daemon/core/clock.hpp"
+#include "daemon/core/probe_result.hpp"
 
 namespace runbookd::dns {
 
@@ -44,6 +45,11 @@ struct ResolvedHost {
 // event loop and never past `deadline`. An address literal is returned as is.
 boost::asio::awaitable<ResolvedHost> ResolveHost(boost::asio::any_io_executor executor, std::string host,
                                                  AddressChoice choice, SteadyTime deadline);
+
+// Concludes a probe run whose target did not resolve (status != kOk), the same way for every
+// prober: cancelled is unknown/timeout (the run's deadline), a resolver timeout is
+// unhealthy/timeout, anything else unhealthy/dns_error.
+void ConcludeUnresolved(const ResolvedHost& resolved, ProbeResult& result);
 
 // blackbox_exporter's probe_ip_addr_hash: FNV-1a (32 bit) over the address bytes (4 or 16).
 double IpAddressHash(const boost::asio::ip::address& address);
