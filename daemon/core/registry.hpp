@@ -22,16 +22,20 @@ namespace runbookd {
 namespace k8s {
 class Client;
 }
+namespace aws {
+class Api;
+}
 
 class BlockingPool;
 
-// Everything a probe or an action may be built with. `kubernetes` is the client of the item's
-// `connection:` when that connection is of type kubernetes (null otherwise); a type that needs
-// one reports its absence as a config error.
+// Everything a probe or an action may be built with. `kubernetes` (`aws`) is the client of the
+// item's `connection:` when that connection is of type kubernetes (aws), null otherwise; a type
+// that needs one reports its absence as a config error.
 struct ProbeDeps {
   const Clock* clock = nullptr;
   std::shared_ptr<spdlog::logger> logger;
   std::shared_ptr<k8s::Client> kubernetes;
+  std::shared_ptr<const aws::Api> aws;
   std::string connection;  // the item's `connection:` name, for messages
   // The daemon's pool for libraries that only block (librdkafka). Null where nothing runs
   // (config checks, runbookctl); a type that needs it reports its absence when it runs.
