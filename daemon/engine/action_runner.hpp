@@ -52,7 +52,15 @@ class ActionRunner {
   ActionRunner(boost::asio::any_io_executor executor, const Clock& clock, store::StoreWriter& writer,
                DaemonMetrics& metrics, std::shared_ptr<spdlog::logger> logger);
 
+  // Plan, then Execute.
   boost::asio::awaitable<ActionRunResult> Run(ActionRunRequest request);
+  // The action's side-effect-free Plan, named after the configured action.
+  boost::asio::awaitable<ActionPlan> Plan(const ActionRunRequest& request);
+  // Records `plan` (a dry run, or a plan that says no) or commits its intent, executes it and
+  // commits the outcome. The gated pipeline calls Plan, runs its gates, then this.
+  boost::asio::awaitable<ActionRunResult> Execute(ActionRunRequest request, ActionPlan plan);
+  // Whether a run on `target` is executing now.
+  bool busy(const std::string& target) const { return busy_targets_.count(target) > 0; }
   size_t in_flight() const { return busy_targets_.size(); }
 
  private:

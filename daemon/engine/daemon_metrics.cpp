@@ -52,6 +52,17 @@ DaemonMetrics::DaemonMetrics(const std::string& version) : registry_(std::make_s
                     .Name("runbookd_would_act_total")
                     .Help("Dry runs whose plan would have acted.")
                     .Register(*registry_);
+  gate_decisions_ = &BuildCounter()
+                         .Name("runbookd_gate_decisions_total")
+                         .Help("Decisions of the action pipeline's stages, by gate and verdict.")
+                         .Register(*registry_);
+  notifications_ = &BuildCounter()
+                        .Name("runbookd_notifications_total")
+                        .Help("Notification deliveries, by notifier and result.")
+                        .Register(*registry_);
+  approvals_pending_ =
+      &BuildGauge().Name("runbookd_approvals_pending").Help("Approvals waiting for a decision.").Register(*registry_);
+  approvals_pending_->Add({}).Set(0);
   for (const char* status : {"firing", "resolved"}) alerts_received_->Add({{"status", status}});
   reload_ok_->Add({}).Set(0);
   reload_time_->Add({}).Set(0);
@@ -114,6 +125,16 @@ void DaemonMetrics::RecordActionRun(const std::string& action, std::string_view 
 }
 
 void DaemonMetrics::RecordWouldAct(const std::string& action) { would_act_->Add({{"action", action}}).Increment(); }
+
+void DaemonMetrics::RecordGateDecision(std::string_view gate, std::string_view verdict) {
+  gate_decisions_->Add({{"gate", std::string(gate)}, {"verdict", std::string(verdict)}}).Increment();
+}
+
+void DaemonMetrics::RecordNotification(const std::string& notifier, std::string_view result) {
+  notifications_->Add({{"notifier", notifier}, {"result", std::string(result)}}).Increment();
+}
+
+void DaemonMetrics::SetApprovalsPending(size_t count) { approvals_pending_->Add({}).Set(static_cast<double>(count)); }
 
 void DaemonMetrics::RecordReload(bool ok, double unix_seconds) {
   reload_ok_->Add({}).Set(ok ? 1 : 0);

@@ -35,6 +35,12 @@ class DaemonMetrics {
   void RecordActionRun(const std::string& action, std::string_view result);
   // A dry run (the action's, the server's, or the request's) that would have acted.
   void RecordWouldAct(const std::string& action);
+  // Approvals waiting for a decision (ApprovalBook's pending set).
+  void SetApprovalsPending(size_t count);
+  // One stage's decision in the action pipeline: gate dedup|silence|budget|..., verdict allow|deny|pending.
+  void RecordGateDecision(std::string_view gate, std::string_view verdict);
+  // One delivery of a notification: result ok|failed|retried|skipped.
+  void RecordNotification(const std::string& notifier, std::string_view result);
 
  private:
   std::shared_ptr<prometheus::Registry> registry_;
@@ -50,6 +56,9 @@ class DaemonMetrics {
   prometheus::Family<prometheus::Gauge>* incidents_open_;
   prometheus::Family<prometheus::Counter>* actions_;
   prometheus::Family<prometheus::Counter>* would_act_;
+  prometheus::Family<prometheus::Gauge>* approvals_pending_;
+  prometheus::Family<prometheus::Counter>* gate_decisions_;
+  prometheus::Family<prometheus::Counter>* notifications_;
 };
 
 }  // namespace runbookd
