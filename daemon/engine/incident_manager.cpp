@@ -5,6 +5,7 @@
 #include <boost/asio/post.hpp>
 
 #include "daemon/engine/daemon_metrics.hpp"
+#include "daemon/rules/condition_eval.hpp"
 
 namespace runbookd {
 
@@ -36,11 +37,11 @@ store::TimelineKind TimelineKindOf(IncidentEvent::Kind kind) {
 // One event's writes, run on the writer thread inside the evaluation's transaction. The row is
 // found (or, if its opening was lost to a failed write, created) by rule and group, so an event
 // never depends on an id remembered from a write that may have been rolled back.
-store::Status WriteEvent(store::Store& s, const IncidentEvent& e) {
+store::Status WriteEvent(store::Store& s, const IncidentEvent& e, store::IncidentId& id) {
   auto row = s.OpenIncident(store::NewIncident{e.key.rule, e.key.group_key, e.group_labels,
                                                std::string(rules::ToString(e.severity)), e.opened_at});
   if (!row) return row.error();
-  const store::IncidentId id = row->id;
+  id = row->id;
   if (e.kind == IncidentEvent::Kind::kSuppressed || e.kind == IncidentEvent::Kind::kUnsuppressed) {
     if (auto st = s.SetSuppressedBy(id, e.suppressed_by, e.at); !st) return st;
   }
@@ -80,6 +81,7 @@ void IncidentManager::Restore(const std::vector<store::IncidentRecord>& open,
     }
     incident.opened_at = r.opened_at;
     incident.suppressed_by = r.suppressed_by;
+    ids_[incident.key] = r.id;
     book_.Restore(std::move(incident), now);
   }
   for (const auto& a : firing) {
@@ -263,17 +265,27 @@ void IncidentManager::FlushPending() {
   if (persisting_ || pending_.empty()) return;
   persisting_ = true;
   auto batch = std::make_shared<std::vector<IncidentEvent>>(std::move(pending_));
+  auto ids = std::make_shared<std::vector<store::IncidentId>>(batch->size(), 0);
   pending_.clear();
   writer_.Submit(
-      [batch](store::Store& s) -> store::Status {
-        for (const auto& e : *batch) {
-          if (auto st = WriteEvent(s, e); !st) return st;
+      [batch, ids](store::Store& s) -> store::Status {
+        for (size_t i = 0; i < batch->size(); ++i) {
+          if (auto st = WriteEvent(s, (*batch)[i], (*ids)[i]); !st) return st;
         }
         return {};
       },
-      [this, batch](store::Status status) {
+      [this, batch, ids](store::Status status) {
         persisting_ = false;
         if (status) {
+          for (size_t i = 0; i < batch->size(); ++i) {
+            const IncidentEvent& e = (*batch)[i];
+            if (e.kind == IncidentEvent::Kind::kResolved) {
+              ids_.erase(e.key);
+            } else {
+              ids_[e.key] = (*ids)[i];
+            }
+            if (observer_) observer_(e, (*ids)[i]);
+          }
           FlushPending();
           return;
         }
@@ -281,6 +293,56 @@ void IncidentManager::FlushPending() {
         logger_->error("could not record {} incident events (will retry): {}", batch->size(), status.error().message);
         pending_.insert(pending_.begin(), batch->begin(), batch->end());
       });
+}
+
+void IncidentManager::SetEventObserver(std::function<void(const IncidentEvent&, store::IncidentId)> observer) {
+  observer_ = std::move(observer);
+}
+
+std::optional<IncidentManager::View> IncidentManager::Find(const IncidentKey& key) const {
+  auto it = book_.open().find(key);
+  if (it == book_.open().end()) return std::nullopt;
+  View v;
+  if (auto id = ids_.find(key); id != ids_.end()) v.id = id->second;
+  v.matching = it->second.matching;
+  v.suppressed_by = it->second.suppressed_by;
+  v.group_labels = it->second.group_labels;
+  v.severity = it->second.severity;
+  v.opened_at = it->second.opened_at;
+  return v;
+}
+
+bool IncidentManager::ConditionHolds(const IncidentKey& key, const rules::Condition& condition) const {
+  auto it = book_.open().find(key);
+  if (it == book_.open().end()) return false;
+  rules::GroupScope scope;
+  for (const auto& rule : evaluator_->rules()) {
+    if (rule.name == key.rule) scope.group_by = rule.group_by;
+  }
+  scope.group = rules::ProjectLabels(it->second.group_labels, scope.group_by);
+  return rules::EvaluateCondition(condition, snapshot_, scope, clock_.WallNow()).holds;
+}
+
+IncidentManager::ProbeCounts IncidentManager::CountProbes() const {
+  ProbeCounts counts;
+  for (const auto& [name, signal] : snapshot_.probes) {
+    switch (signal.state) {
+      case ProbeStatus::kHealthy:
+        ++counts.healthy;
+        break;
+      case ProbeStatus::kUnhealthy:
+        ++counts.unhealthy;
+        break;
+      case ProbeStatus::kUnknown:
+        ++counts.unknown;
+        break;
+    }
+  }
+  return counts;
+}
+
+int IncidentManager::UnhealthySignals() const {
+  return CountProbes().unhealthy + static_cast<int>(snapshot_.alerts.size());
 }
 
 void IncidentManager::UpdateOpenGauge() {

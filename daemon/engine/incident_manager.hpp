@@ -49,6 +49,31 @@ class IncidentManager {
   // with the store's error), and only then do the alerts count as signals.
   void IngestAlerts(std::vector<store::AlertRecord> alerts, std::function<void(store::Status)> done);
 
+  // Called with every incident event once the store has committed it, with its incident's row id
+  // (the action pipeline starts and ends its work on these).
+  void SetEventObserver(std::function<void(const IncidentEvent&, store::IncidentId)> observer);
+
+  // What the action pipeline re-checks, read from the live state (not the store).
+  struct View {
+    store::IncidentId id = 0;  // 0 until the opening is committed
+    bool matching = false;
+    std::optional<std::string> suppressed_by;
+    rules::LabelSet group_labels;
+    rules::Severity severity = rules::Severity::kWarning;
+    WallTime opened_at;
+  };
+  std::optional<View> Find(const IncidentKey& key) const;  // nullopt: not open
+  // Whether `condition` holds now in the incident's group (a `then:` step's `if:`).
+  bool ConditionHolds(const IncidentKey& key, const rules::Condition& condition) const;
+  struct ProbeCounts {
+    int healthy = 0;
+    int unhealthy = 0;
+    int unknown = 0;
+  };
+  ProbeCounts CountProbes() const;
+  // Unhealthy probes plus firing alerts now: verification compares it before and after an action.
+  int UnhealthySignals() const;
+
   // Reads for the API, answered on the event loop.
   void ListIncidents(store::IncidentFilter filter,
                      std::function<void(store::Result<std::vector<store::IncidentRecord>>)> done);
@@ -83,6 +108,8 @@ class IncidentManager {
   bool persisting_ = false;             // one store job at a time, so events keep their order
   bool evaluation_scheduled_ = false;
   bool stopped_ = false;
+  std::function<void(const IncidentEvent&, store::IncidentId)> observer_;
+  std::map<IncidentKey, store::IncidentId> ids_;  // of unresolved incidents, as committed
 };
 
 }  // namespace runbookd
