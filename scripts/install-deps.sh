@@ -14,7 +14,7 @@ build_pkgs=(
 test_pkgs=(
   clang-format openssl curl python3 procps
   prometheus prometheus-alertmanager prometheus-blackbox-exporter monit dnsmasq-base
-  redis-server postgresql faketime systemd
+  redis-server postgresql faketime systemd python3-botocore
 )
 
 want=("${build_pkgs[@]}")

@@ -47,6 +47,7 @@ struct ApiError {
   std::string code;        // AWS's error code: "DBClusterNotFoundFault"
   std::string message;     // AWS's message, or the client's
   std::string request_id;  // x-amzn-RequestId / RequestId, when sent
+  std::string call;        // the call it ended: "rds FailoverDBCluster", "eks GET /clusters/prod/node-groups/ng"
 
   bool ok() const { return kind == ApiErrorKind::kNone; }
   // One line naming the call: "rds FailoverDBCluster: 400 InvalidDBClusterStateFault: DB cluster is
