@@ -106,6 +106,18 @@ std::string_view ToString(ProbeReason reason) {
       return "under_replicated";
     case ProbeReason::kTopicMissing:
       return "topic_missing";
+    case ProbeReason::kTargetsUnhealthy:
+      return "targets_unhealthy";
+    case ProbeReason::kLoadBalancerState:
+      return "load_balancer_state";
+    case ProbeReason::kDbStatus:
+      return "db_status";
+    case ProbeReason::kDbTransitioning:
+      return "db_transitioning";
+    case ProbeReason::kFailingOver:
+      return "failing_over";
+    case ProbeReason::kNoWriter:
+      return "no_writer";
     case ProbeReason::kInternalError:
       return "internal_error";
   }

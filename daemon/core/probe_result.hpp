@@ -63,6 +63,13 @@ enum class ProbeReason {
   kOfflinePartitions,  // a partition has no leader (leader -1), or its topic is unavailable
   kUnderReplicated,    // more partitions with ISR < replicas than max_under_replicated
   kTopicMissing,       // a topic listed in `topics` does not exist
+  // AWS (probes/alb_target_health, probes/rds); they report kUnauthorized, kNotFound, kApiError too.
+  kTargetsUnhealthy,   // fewer healthy targets in the target group than min_healthy
+  kLoadBalancerState,  // the load balancer is not active (provisioning, active_impaired, failed)
+  kDbStatus,           // a DB instance or cluster is failed, stopped or out of storage (or in a status not known)
+  kDbTransitioning,    // a DB instance or cluster is changing state (modifying, rebooting, upgrading, ...)
+  kFailingOver,        // a DB cluster (or instance) is failing over
+  kNoWriter,           // a DB cluster has no writer member
   kInternalError,
 };
 
