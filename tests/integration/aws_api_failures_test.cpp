@@ -139,6 +139,29 @@ TEST_CASE("aws api: a 503, a dropped connection, then success") {
   CHECK(r.attempts == 3);
 }
 
+TEST_CASE("aws api: a failover that may have reached RDS is never sent twice, a throttled one is") {
+  auto fake = FakeAws::Start();
+  Client client(fake->Url(), fake->Environment());
+  SECTION("a 503 or a dropped connection ends the call after one request") {
+    fake->SetState(State(R"([{"action": "FailoverDBCluster", "status": 503, "code": "ServiceUnavailable"},
+                             {"action": "FailoverDBCluster", "drop": true}])"));
+    const QueryReply first = client.Query(AwsService::kRds, "FailoverDBCluster", {{"DBClusterIdentifier", "c1"}});
+    CHECK(first.error.kind == ApiErrorKind::kServer);
+    CHECK(first.attempts == 1);
+    const QueryReply second = client.Query(AwsService::kRds, "FailoverDBCluster", {{"DBClusterIdentifier", "c1"}});
+    CHECK_FALSE(second.error.ok());
+    CHECK(second.attempts == 1);
+    CHECK(fake->Requests("FailoverDBCluster").size() == 2);
+  }
+  SECTION("throttling is retried: RDS did not act on it") {
+    fake->SetState(State(R"([{"action": "FailoverDBCluster", "status": 400, "code": "Throttling", "count": 1}])"));
+    const QueryReply r = client.Query(AwsService::kRds, "FailoverDBCluster", {{"DBClusterIdentifier", "c1"}});
+    INFO(r.error.ToString());
+    CHECK(r.error.ok());
+    CHECK(r.attempts == 2);
+  }
+}
+
 TEST_CASE("aws api: retries end after max_attempts with the last error") {
   auto fake = FakeAws::Start();
   fake->SetState(State(R"([{"action": "DescribeTargetHealth", "status": 429, "code": "TooManyRequestsException",

@@ -75,7 +75,23 @@ struct Call {
   sigv4::Request request;
   SteadyTime deadline;
   std::function<ApiError(const http_client::Response&)> interpret;
+  // False for a call that changes something and carries no idempotency token (FailoverDBCluster):
+  // once it may have reached the service it is never sent again, since a second failover would
+  // move the writer back. Throttling, a refused connection and rejected credentials are retried:
+  // the service did not act on those.
+  bool may_repeat = true;
 };
+
+// Reads and token-carrying writes can be sent again; other writes only when surely not acted on.
+bool QueryMayRepeat(std::string_view action) {
+  return action.starts_with("Describe") || action.starts_with("List") || action.starts_with("Get");
+}
+
+bool SurelyNotActedOn(const http_client::Response& response, const ApiError& error) {
+  return error.kind == ApiErrorKind::kThrottled || error.kind == ApiErrorKind::kAuth ||
+         error.kind == ApiErrorKind::kCredentials || response.error == http_client::ErrorKind::kConnectionRefused ||
+         response.error == http_client::ErrorKind::kDnsError;
+}
 
 // GCC 12 misreports the coroutine frame's allocation (Asio's aligned_alloc, freed by its matching
 // operator delete) as a mismatched new/delete once both are inlined into this file's coroutines.
@@ -110,6 +126,7 @@ class ApiImpl final : public Api, public std::enable_shared_from_this<ApiImpl> {
                                     QueryParams params, SteadyTime deadline) const override {
     const std::string_view version = QueryVersion(service);
     Call call{service, std::string(ServiceLabel(service)) + " " + action, {}, deadline, {}};
+    call.may_repeat = QueryMayRepeat(action);
     QueryReply reply;
     if (version.empty()) {
       reply.error = LocalError(ApiErrorKind::kInvalid, "the service does not speak the Query protocol");
@@ -146,6 +163,9 @@ class ApiImpl final : public Api, public std::enable_shared_from_this<ApiImpl> {
               {},
               deadline,
               {}};
+    // EKS writes carry a clientRequestToken: a repeat returns the same update.
+    call.may_repeat =
+        method == "GET" || (body && body->is_object() && body->as_object().contains("clientRequestToken"));
     JsonReply reply;
     if (!target) {
       reply.error = LocalError(ApiErrorKind::kInvalid, "the path's query has a malformed escape");
@@ -214,6 +234,7 @@ class ApiImpl final : public Api, public std::enable_shared_from_this<ApiImpl> {
       if (out.error.request_id.empty()) out.error.request_id = SanitizedServerText(response.Header("x-amzn-RequestId"));
       RedactCredentials(out.error, credentials.credentials);
       out.error.call = call.name;
+      if (!call.may_repeat && !out.error.ok() && !SurelyNotActedOn(response, out.error)) break;
       const std::chrono::milliseconds delay = BackoffDelay(retry_, out.attempts - 1, Uniform());
       const RetryDecision decision = DecideRetry(out.error, out.attempts, refreshed, retry_, delay,
                                                  call.deadline - std::chrono::steady_clock::now());
