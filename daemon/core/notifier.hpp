@@ -61,6 +61,8 @@ struct NotifyResult {
   std::optional<std::chrono::milliseconds> retry_after;  // from a Retry-After header
   int http_status = 0;
   std::string detail;  // never contains a URL with a secret in it, a token or a routing key
+  // ok, but nothing was sent: the notifier does not carry this kind (PagerDuty and updates)
+  bool skipped = false;
 };
 
 class Notifier {
