@@ -52,4 +52,13 @@ ApiAnswer ApiClient::Post(const std::string& path, const std::string& json_body,
   return ToAnswer(client.Post(path, headers, json_body, "application/json"));
 }
 
+ApiAnswer ApiClient::Delete(const std::string& path) const {
+  httplib::Client client(base_url_);
+  client.set_connection_timeout(5);
+  client.set_read_timeout(30);
+  httplib::Headers headers;
+  if (token_) headers.emplace("Authorization", "Bearer " + *token_);
+  return ToAnswer(client.Delete(path, headers));
+}
+
 }  // namespace runbookd::ctl

@@ -22,6 +22,7 @@ class ApiClient {
   ApiAnswer Get(const std::string& path) const;
   ApiAnswer Post(const std::string& path, const std::string& json_body,
                  std::chrono::seconds read_timeout = std::chrono::seconds(30)) const;
+  ApiAnswer Delete(const std::string& path) const;
 
  private:
   std::string base_url_;

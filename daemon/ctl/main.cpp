@@ -11,8 +11,10 @@
 #include "daemon/app/settings.hpp"
 #include "daemon/ctl/action_commands.hpp"
 #include "daemon/ctl/api_client.hpp"
+#include "daemon/ctl/approval_commands.hpp"
 #include "daemon/ctl/incident_commands.hpp"
 #include "daemon/ctl/rule_tests.hpp"
+#include "daemon/ctl/silence_commands.hpp"
 
 namespace json = boost::json;
 using runbookd::ctl::ApiAnswer;
@@ -142,6 +144,30 @@ int main(int argc, char** argv) {
   run->add_option("ACTION", run_action, "the action's name in the config")->required();
   run->add_option("--param", run_params, "KEY=VALUE handed to the action (repeatable)");
   run->add_flag("--dry-run", run_dry, "print the plan and record it; change nothing");
+  // fallthrough: `runbookctl approvals --output json` works as well as `--output json approvals`.
+  auto* approvals = app.add_subcommand("approvals", "pending approvals")->fallthrough();
+  std::string vote_id, vote_comment;
+  auto* approve = app.add_subcommand("approve", "approve a pending action (approver token)")->fallthrough();
+  approve->add_option("ID", vote_id, "approval id")->required();
+  approve->add_option("--comment", vote_comment, "why");
+  auto* deny = app.add_subcommand("deny", "deny a pending action (approver token)")->fallthrough();
+  deny->add_option("ID", vote_id, "approval id")->required();
+  deny->add_option("--comment", vote_comment, "why");
+  auto* silence = app.add_subcommand("silence", "maintenance windows that stop actions (operator token)");
+  silence->fallthrough()->require_subcommand(1);
+  std::vector<std::string> silence_matchers;
+  std::string silence_duration, silence_until, silence_comment, silence_id;
+  bool all_silences = false;
+  auto* silence_add = silence->add_subcommand("add", "silence what matches MATCHER... (all of them)");
+  silence_add->add_option("MATCHER", silence_matchers, "NAME=VALUE, NAME!=VALUE, NAME=~REGEX or NAME!~REGEX")
+      ->required();
+  auto* silence_for = silence_add->add_option("--duration", silence_duration, "how long, e.g. 2h");
+  silence_add->add_option("--until", silence_until, "when it ends (RFC 3339)")->excludes(silence_for);
+  silence_add->add_option("--comment", silence_comment, "why");
+  auto* silence_list = silence->add_subcommand("list", "active and scheduled silences");
+  silence_list->add_flag("--all", all_silences, "ended ones too");
+  auto* silence_expire = silence->add_subcommand("expire", "end a silence now");
+  silence_expire->add_option("ID", silence_id, "silence id")->required();
   auto* check = app.add_subcommand("check-config", "validate a config file offline");
   std::string check_file;
   check->add_option("FILE", check_file, "config file")->required();
@@ -165,5 +191,13 @@ int main(int argc, char** argv) {
   if (incidents->parsed()) return runbookd::ctl::ListIncidents(api, all_incidents, as_json);
   if (incident->parsed()) return runbookd::ctl::ShowIncident(api, incident_id, report, as_json);
   if (run->parsed()) return runbookd::ctl::RunAction(api, run_action, run_params, run_dry, as_json);
+  if (approvals->parsed()) return runbookd::ctl::ListApprovals(api, as_json);
+  if (approve->parsed()) return runbookd::ctl::VoteOnApproval(api, vote_id, true, vote_comment, as_json);
+  if (deny->parsed()) return runbookd::ctl::VoteOnApproval(api, vote_id, false, vote_comment, as_json);
+  if (silence_add->parsed()) {
+    return runbookd::ctl::AddSilence(api, silence_matchers, silence_duration, silence_until, silence_comment, as_json);
+  }
+  if (silence_list->parsed()) return runbookd::ctl::ListSilences(api, all_silences, as_json);
+  if (silence_expire->parsed()) return runbookd::ctl::ExpireSilence(api, silence_id, as_json);
   return 2;
 }

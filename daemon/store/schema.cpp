@@ -136,8 +136,35 @@ CREATE TABLE silences (
 CREATE INDEX silences_by_end ON silences (ends_at);
 )sql";
 
-constexpr std::array<Migration, 1> kMigrations = {{
+// Version 2. An approval is usually requested before any intent exists (the intent is written
+// right before the action runs), so it carries what approvers are shown itself: the incident, the
+// action, its target and plan. `reason` says why it was decided (a deny comment, expiry, or why
+// the pipeline invalidated it); `invalidated` marks a deny because the world changed after the plan.
+constexpr const char* kVersion2 = R"sql(
+ALTER TABLE approvals ADD COLUMN incident_id INTEGER REFERENCES incidents (id) ON DELETE SET NULL;
+ALTER TABLE approvals ADD COLUMN action TEXT NOT NULL DEFAULT '';
+ALTER TABLE approvals ADD COLUMN target TEXT NOT NULL DEFAULT '';
+ALTER TABLE approvals ADD COLUMN summary TEXT NOT NULL DEFAULT '';
+ALTER TABLE approvals ADD COLUMN plan TEXT CHECK (plan IS NULL OR json_valid(plan));
+ALTER TABLE approvals ADD COLUMN requested_by TEXT NOT NULL DEFAULT '';
+ALTER TABLE approvals ADD COLUMN reason TEXT NOT NULL DEFAULT '';
+ALTER TABLE approvals ADD COLUMN invalidated INTEGER NOT NULL DEFAULT 0 CHECK (invalidated IN (0, 1));
+)sql";
+
+// Version 3. A sliding window ("3 per hour") is decided by the run times themselves, which a
+// window start and a count cannot give back after a restart: `runs` holds them (unix ms, oldest
+// first), `count` their number and `window_start` the oldest (0 when none). `circuit_open_until` is
+// set while a rule, action or global budget's circuit is open; `cooldown_until` stays the target's
+// cooldown.
+constexpr const char* kVersion3 = R"sql(
+ALTER TABLE budgets ADD COLUMN runs TEXT NOT NULL DEFAULT '[]' CHECK (json_valid(runs));
+ALTER TABLE budgets ADD COLUMN circuit_open_until INTEGER;
+)sql";
+
+constexpr std::array<Migration, 3> kMigrations = {{
     {1, kVersion1},
+    {2, kVersion2},
+    {3, kVersion3},
 }};
 
 }  // namespace
