@@ -3,6 +3,8 @@
 #include <regex>
 
 #include "config/suggest.hpp"
+#include "daemon/clients/aws/aws_api.hpp"
+#include "daemon/clients/aws/aws_connection.hpp"
 #include "daemon/clients/k8s/client.hpp"
 #include "daemon/clients/k8s/connection.hpp"
 
@@ -35,6 +37,12 @@ std::set<std::string> ConnectionSet::KubernetesNames() const {
   return names;
 }
 
+std::set<std::string> ConnectionSet::AwsNames() const {
+  std::set<std::string> names;
+  for (const auto& [name, _] : aws) names.insert(name);
+  return names;
+}
+
 std::optional<ProbeDeps> ConnectionSet::With(const ProbeDeps& deps, const Node& node) const {
   ProbeDeps out = deps;
   if (!node.defined()) return out;
@@ -43,20 +51,26 @@ std::optional<ProbeDeps> ConnectionSet::With(const ProbeDeps& deps, const Node& 
     out.kubernetes = it->second;
     return out;
   }
+  if (auto it = aws.find(out.connection); it != aws.end()) {
+    out.aws = it->second;
+    return out;
+  }
   if (unusable.count(out.connection)) return std::nullopt;
   std::vector<std::string> known(unusable.begin(), unusable.end());
   for (const auto& [name, _] : kubernetes) known.push_back(name);
+  for (const auto& [name, _] : aws) known.push_back(name);
   node.Error("unknown connection \"" + out.connection + "\"" + config::DidYouMean(out.connection, known));
   return std::nullopt;
 }
 
-ConnectionSet ReadConnections(const Node& node, const ProbeDeps& deps) {
+ConnectionSet ReadConnections(const Node& node, const ProbeDeps& deps, const ConnectionOptions& options) {
   ConnectionSet out;
   if (!node.defined()) return out;
   if (!node.is_map()) {
     node.Error("expected a mapping from connection name to its settings");
     return out;
   }
+  const aws::Environment env = options.env ? *options.env : aws::ProcessEnvironment();
   for (const auto& [name, item] : node.Entries()) {
     if (!ValidName(name)) {
       item.Error("invalid connection name \"" + name + "\" (letters, digits, '_', '.', '-')");
@@ -64,18 +78,18 @@ ConnectionSet ReadConnections(const Node& node, const ProbeDeps& deps) {
     }
     const Node type = item.Required("type");
     const std::string kind = type.AsEnum(kConnectionTypes, "");
-    std::optional<k8s::ConnectionSettings> settings;
-    if (kind == "aws") {
-      type.Error("connection type \"aws\" is not supported by this version of runbookd yet");
-      (void)item.Entries();  // one error for the connection, not one per key
-    } else if (kind == "kubernetes") {
-      settings = k8s::ReadConnection(name, item);
+    if (kind == "kubernetes") {
+      if (auto settings = k8s::ReadConnection(name, item, k8s::InClusterPaths{}, &env)) {
+        out.kubernetes.emplace(name, k8s::Client::Create(*settings, *deps.clock, deps.logger));
+        continue;
+      }
+    } else if (kind == "aws") {
+      if (auto settings = aws::ReadAwsConnection(name, item, env)) {
+        out.aws.emplace(name, aws::MakeApi(std::move(*settings), env, *deps.clock, deps.logger));
+        continue;
+      }
     }
-    if (settings) {
-      out.kubernetes.emplace(name, k8s::Client::Create(*settings, *deps.clock, deps.logger));
-    } else {
-      out.unusable.insert(name);
-    }
+    out.unusable.insert(name);
   }
   return out;
 }

@@ -23,8 +23,8 @@ int CheckConfig(const std::string& file) {
     return 1;
   }
   std::printf("%s: ok (%zu connections, %zu probes, %zu rules, %zu actions, %zu modules, %zu tokens)\n", file.c_str(),
-              settings.connections.kubernetes.size(), settings.probes.size(), settings.rules.size(),
-              settings.actions.size(), settings.modules.size(), settings.tokens.size());
+              settings.connections.kubernetes.size() + settings.connections.aws.size(), settings.probes.size(),
+              settings.rules.size(), settings.actions.size(), settings.modules.size(), settings.tokens.size());
   return 0;
 }
 

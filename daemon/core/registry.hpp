@@ -35,11 +35,11 @@ struct ProbeDeps {
   const Clock* clock = nullptr;
   std::shared_ptr<spdlog::logger> logger;
   std::shared_ptr<k8s::Client> kubernetes;
-  std::shared_ptr<const aws::Api> aws;
   std::string connection;  // the item's `connection:` name, for messages
   // The daemon's pool for libraries that only block (librdkafka). Null where nothing runs
   // (config checks, runbookctl); a type that needs it reports its absence when it runs.
   BlockingPool* blocking = nullptr;
+  std::shared_ptr<const aws::Api> aws;  // last: positional initialisers stay valid
 };
 using ActionDeps = ProbeDeps;
 

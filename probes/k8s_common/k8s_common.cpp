@@ -79,6 +79,11 @@ const boost::json::array* ItemsOf(const boost::json::value& list) {
 
 bool CheckConnection(const config::Node& spec, const ProbeDeps& deps, std::string_view type) {
   if (deps.kubernetes) return true;
+  if (!deps.connection.empty()) {
+    spec.Error("probe type " + std::string(type) + " needs a connection of type kubernetes; \"" + deps.connection +
+               "\" is not one");
+    return false;
+  }
   spec.Error("probe type " + std::string(type) + " needs a connection of type kubernetes (set connection: NAME)");
   return false;
 }

@@ -97,6 +97,11 @@ bool CheckSpecIsMapping(const config::Node& spec, std::string_view type, std::st
 
 bool CheckKubernetesConnection(const config::Node& spec, const ActionDeps& deps, std::string_view type) {
   if (deps.kubernetes) return true;
+  if (!deps.connection.empty()) {
+    spec.Error("action type " + std::string(type) + " needs a connection of type kubernetes; \"" + deps.connection +
+               "\" is not one");
+    return false;
+  }
   spec.Error("action type " + std::string(type) + " needs a connection of type kubernetes (set connection: NAME)");
   return false;
 }

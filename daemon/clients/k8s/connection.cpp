@@ -73,7 +73,7 @@ std::optional<ConnectionSettings> ReadConnection(const std::string& name, const 
 }
 
 std::optional<ConnectionSettings> ReadConnection(const std::string& name, const config::Node& node,
-                                                 const InClusterPaths& in_cluster_paths) {
+                                                 const InClusterPaths& in_cluster_paths, const aws::Environment* env) {
   const size_t errors_before = node.diagnostics().items().size();
   const config::Node kubeconfig = node["kubeconfig"];
   const config::Node context = node["context"];
@@ -103,7 +103,7 @@ std::optional<ConnectionSettings> ReadConnection(const std::string& name, const 
     settings = ReadInCluster(in_cluster, in_cluster_paths);
   } else {
     const std::string path = ResolveKubeconfigPath(kubeconfig_path, node.file());
-    KubeconfigResult loaded = LoadKubeconfig(path, context_name);
+    KubeconfigResult loaded = LoadKubeconfig(path, context_name, env);
     if (!loaded.settings) {
       (loaded.error_at == KubeconfigErrorAt::kContext ? context : kubeconfig).Error(loaded.error);
       return std::nullopt;

@@ -9,6 +9,7 @@
 
 #include "config/node.hpp"
 #include "config/secret.hpp"
+#include "daemon/clients/aws/credentials.hpp"
 
 namespace runbookd::k8s {
 
@@ -20,6 +21,14 @@ struct ExecPluginSettings {
   std::vector<std::pair<std::string, std::string>> env;
   bool provide_cluster_info = false;
   std::string interactive_mode;  // Never | IfAvailable | Always; runbookd is never interactive
+};
+
+// An exec plugin `aws eks get-token` whose token runbookd makes itself (see eks_exec.hpp).
+struct NativeEksToken {
+  std::string cluster;   // --cluster-name or --cluster-id
+  std::string region;    // resolved when the kubeconfig was read
+  std::string profile;   // --profile; empty: AWS_PROFILE of `env`
+  aws::Environment env;  // the daemon's environment with the exec section's env on top (may hold keys)
 };
 
 // Everything needed to reach and authenticate to one API server, resolved from the connection's
@@ -41,7 +50,8 @@ struct ConnectionSettings {
   config::Secret token;
   std::string token_file;  // re-read every minute and after a 401 (in-cluster service account)
   std::optional<ExecPluginSettings> exec;
-  std::string username;  // basic auth (old clusters)
+  std::optional<NativeEksToken> eks_token;  // with `exec`: made natively instead of running it
+  std::string username;                     // basic auth (old clusters)
   config::Secret password;
 
   double qps = 5;  // kubectl's defaults
@@ -64,8 +74,10 @@ struct InClusterPaths {
 };
 
 // ReadConnection with the in-cluster files somewhere else (tests). The service host and port still
-// come from KUBERNETES_SERVICE_HOST and KUBERNETES_SERVICE_PORT.
+// come from KUBERNETES_SERVICE_HOST and KUBERNETES_SERVICE_PORT. `env` is what a native EKS token
+// reads (region, credentials); null: this process's environment.
 std::optional<ConnectionSettings> ReadConnection(const std::string& name, const config::Node& node,
-                                                 const InClusterPaths& in_cluster_paths);
+                                                 const InClusterPaths& in_cluster_paths,
+                                                 const aws::Environment* env = nullptr);
 
 }  // namespace runbookd::k8s

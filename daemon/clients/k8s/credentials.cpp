@@ -10,6 +10,8 @@
 #include <vector>
 
 #include "daemon/clients/http/http_client.hpp"
+#include "daemon/clients/k8s/eks_exec.hpp"
+#include "daemon/clients/k8s/eks_token_source.hpp"
 #include "daemon/clients/k8s/exec_plugin.hpp"
 #include "daemon/clients/k8s/file_util.hpp"
 #include "daemon/clients/k8s/tls_context.hpp"
@@ -70,9 +72,11 @@ class WaiterRegistration {
 
 // The exec plugin's cache and its run in progress. Shared with the detached coroutine running
 // the plugin, which may finish after the caller that started it gave up (or the client is gone).
+// A native EKS token takes the plugin's place: same cache, same shared run, same 401 handling.
 struct Credentials::ExecState {
   ConnectionSettings settings;
   std::shared_ptr<spdlog::logger> logger;
+  std::shared_ptr<NativeEksTokenSource> eks;  // set: make the token instead of running the plugin
   std::optional<Credential> cached;
   std::optional<WallTime> expiry;
   uint64_t generation = 0;
@@ -97,9 +101,21 @@ struct Credentials::ExecState {
     return Ok(out);
   }
 
+  std::string_view Running() const { return eks ? "the EKS token was made" : "the exec plugin ran"; }
+
+  static asio::awaitable<ExecResult> Fetch(std::shared_ptr<ExecState> self, asio::any_io_executor ex,
+                                           SteadyTime deadline) {
+    if (self->eks) {
+      ExecResult made = co_await self->eks->Make(ex, deadline);
+      co_return made;
+    }
+    ExecResult ran = co_await RunExecPlugin(ex, self->settings, deadline);
+    co_return ran;
+  }
+
   static asio::awaitable<void> Run(std::shared_ptr<ExecState> self, std::shared_ptr<PluginRun> run,
                                    asio::any_io_executor ex, SteadyTime deadline) {
-    ExecResult exec = co_await RunExecPlugin(ex, self->settings, deadline);
+    ExecResult exec = co_await Fetch(self, ex, deadline);
     CredentialResult result;
     switch (exec.status) {
       case ExecResult::Status::kOk:
@@ -113,7 +129,10 @@ struct Credentials::ExecState {
         break;
     }
     if (result.status == CredentialResult::Status::kOk) {
-      if (self->logger) self->logger->debug("k8s {}: exec plugin gave a new credential", self->settings.name);
+      if (self->logger) {
+        self->logger->debug("k8s {}: {} gave a new credential", self->settings.name,
+                            self->eks ? "the native EKS token" : "the exec plugin");
+      }
     } else if (self->logger) {
       self->logger->warn("k8s {}: {}", self->settings.name, result.error);
     }
@@ -134,6 +153,8 @@ Credentials::Credentials(const ConnectionSettings& settings, const Clock& clock,
     exec_ = std::make_shared<ExecState>();
     exec_->settings = settings_;
     exec_->logger = logger_;
+    if (settings_.eks_token) exec_->eks = std::make_shared<NativeEksTokenSource>(settings_, clock_, logger_);
+    LogExecForm();
   } else if (!settings_.username.empty()) {
     source_ = Source::kStatic;
     static_.authorization =
@@ -155,6 +176,20 @@ asio::awaitable<CredentialResult> Credentials::Get(asio::any_io_executor ex, Ste
       break;
   }
   co_return co_await GetExec(std::move(ex), deadline);
+}
+
+void Credentials::LogExecForm() const {
+  if (!logger_) return;
+  if (settings_.eks_token) {
+    logger_->info("connection {}: EKS token for cluster {} made natively (no aws CLI)", settings_.name,
+                  settings_.eks_token->cluster);
+    return;
+  }
+  const EksExecForm form = ClassifyExec(*settings_.exec);
+  if (form.aws_command) {
+    logger_->info("connection {}: credentials from running {} ({})", settings_.name, Quoted(settings_.exec->command),
+                  form.why_cli);
+  }
 }
 
 CredentialResult Credentials::ReadTokenFile() {
@@ -208,8 +243,9 @@ asio::awaitable<CredentialResult> Credentials::GetExec(asio::any_io_executor ex,
     WaiterRegistration registration(*run, &timer);
     auto [ec] = co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
     if (!run->done) {
-      co_return ec ? Failure(CredentialResult::Status::kCancelled, "cancelled while the exec plugin ran")
-                   : Failure(CredentialResult::Status::kTimeout, "deadline exceeded while the exec plugin ran");
+      co_return ec
+          ? Failure(CredentialResult::Status::kCancelled, "cancelled while " + std::string(state->Running()))
+          : Failure(CredentialResult::Status::kTimeout, "deadline exceeded while " + std::string(state->Running()));
     }
   }
   co_return run->result;

@@ -38,8 +38,9 @@ struct CredentialResult {
 // token, token_file, exec plugin (unless a client certificate is configured), basic auth, none.
 // Token files are re-read when the cached copy is older than token_file_refresh (by the Clock's
 // steady time) or after a 401; exec credentials are cached until their expirationTimestamp (the
-// Clock's wall time) or a 401, and concurrent callers share one plugin run. One event-loop
-// thread only.
+// Clock's wall time) or a 401, and concurrent callers share one plugin run. An exec plugin `aws eks
+// get-token` is served natively (ConnectionSettings::eks_token) the same way, renewed a minute
+// before the token expires. One event-loop thread only.
 class Credentials {
  public:
   Credentials(const ConnectionSettings& settings, const Clock& clock, std::shared_ptr<spdlog::logger> logger);
@@ -59,6 +60,7 @@ class Credentials {
  private:
   struct ExecState;
   CredentialResult ReadTokenFile();
+  void LogExecForm() const;
   boost::asio::awaitable<CredentialResult> GetExec(boost::asio::any_io_executor ex, SteadyTime deadline);
 
   const ConnectionSettings settings_;

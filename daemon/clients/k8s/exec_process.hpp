@@ -1,48 +1,14 @@
 #pragma once
 
-#include <boost/asio/any_io_executor.hpp>
-#include <boost/asio/awaitable.hpp>
-#include <cstddef>
-#include <string>
-#include <utility>
-#include <vector>
+#include "daemon/clients/process/run_process.hpp"
 
-#include "daemon/core/clock.hpp"
-
+// Exec credential plugins run through the shared process runner (daemon/clients/process), which
+// the approval hook uses too. Stdin stays /dev/null and the environment is the daemon's plus the
+// exec section's `env`, as kubectl does.
 namespace runbookd::k8s {
 
-// One short-lived child process whose output is collected (an exec credential plugin).
-struct ProcessSpec {
-  std::string command;  // looked up in PATH when it contains no '/'
-  std::vector<std::string> args;
-  // Added to the daemon's own environment, replacing variables of the same name.
-  std::vector<std::pair<std::string, std::string>> env;
-  size_t max_stdout_bytes = 1024 * 1024;
-  size_t max_stderr_bytes = 4096;  // kept; the rest is read and dropped so the child never blocks
-};
-
-struct ProcessResult {
-  enum class Status {
-    kExited,          // exit_code is set
-    kSignaled,        // signal is set
-    kStartFailed,     // start_error says why (errno text)
-    kTimeout,         // the deadline passed; the child was killed
-    kCancelled,       // the caller cancelled; the child was killed
-    kOutputTooLarge,  // stdout exceeded max_stdout_bytes; the child was killed
-  };
-  Status status = Status::kStartFailed;
-  int exit_code = -1;
-  int signal = 0;
-  std::string start_error;
-  std::string out;  // stdout (may hold secrets: never log it)
-  std::string err;  // the first max_stderr_bytes of stderr
-};
-
-// Starts the child (stdin /dev/null, its own process group, no inherited descriptors), reads
-// stdout and stderr through asio descriptors on `ex`, and reaps it with waitpid. At `deadline`, or
-// when the caller cancels, the whole process group is killed and reaped; no zombie is left, even
-// when the coroutine is destroyed mid-way.
-boost::asio::awaitable<ProcessResult> RunProcess(boost::asio::any_io_executor ex, const ProcessSpec& spec,
-                                                 SteadyTime deadline);
+using process::ProcessResult;
+using process::ProcessSpec;
+using process::RunProcess;
 
 }  // namespace runbookd::k8s

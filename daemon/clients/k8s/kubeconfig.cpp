@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "daemon/clients/k8s/base64.hpp"
+#include "daemon/clients/k8s/eks_exec.hpp"
 #include "daemon/clients/k8s/file_util.hpp"
 #include "daemon/clients/k8s/kubeconfig_reader.hpp"
 #include "daemon/clients/k8s/tls_context.hpp"
@@ -29,10 +30,11 @@ std::string JoinNames(const std::vector<std::string>& names) {
 // Loads one kubeconfig; every method returns false after recording the first problem.
 class Loader {
  public:
-  Loader(std::string path, std::string context)
+  Loader(std::string path, std::string context, const aws::Environment* env)
       : path_(std::move(path)),
         dir_(std::filesystem::path(path_).parent_path().string()),
         context_(std::move(context)),
+        env_(env),
         reader_(path_) {}
 
   KubeconfigResult Run() {
@@ -268,6 +270,13 @@ class Loader {
     // client-go resolves a command with a path separator against the kubeconfig's folder; a bare
     // name is looked up in PATH.
     if (plugin.command.find('/') != std::string::npos) plugin.command = ResolveAgainst(dir_, plugin.command);
+    // Resolved now, so that a missing region is a config error.
+    std::string eks_error;
+    settings_.eks_token = NativeEksTokenFor(plugin, env_ != nullptr ? *env_ : aws::ProcessEnvironment(), eks_error);
+    if (!eks_error.empty()) {
+      reader_.Fail(exec, where, eks_error);
+      return ReaderFailed();
+    }
     settings_.exec = std::move(plugin);
     return true;
   }
@@ -275,6 +284,7 @@ class Loader {
   std::string path_;
   std::string dir_;
   std::string context_;
+  const aws::Environment* env_;
   bool explicit_context_ = false;
   KubeconfigReader reader_;
   YAML::Node root_;
@@ -288,9 +298,9 @@ class Loader {
 
 }  // namespace
 
-KubeconfigResult LoadKubeconfig(const std::string& path, const std::string& context) {
+KubeconfigResult LoadKubeconfig(const std::string& path, const std::string& context, const aws::Environment* env) {
   try {
-    return Loader(path, context).Run();
+    return Loader(path, context, env).Run();
   } catch (const YAML::Exception& e) {
     // The readers check types first; this is a safety net for a yaml-cpp corner case.
     KubeconfigResult result;

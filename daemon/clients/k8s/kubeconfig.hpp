@@ -22,7 +22,10 @@ struct KubeconfigResult {
 // resolves `context` (empty: its current-context) to a cluster and a user. Relative file names in
 // it (certificate-authority, client-certificate, client-key, tokenFile, an exec command containing
 // a '/') are resolved against the kubeconfig's folder, as client-go does. Reads the files it names
-// and checks that the TLS material loads, so that every problem is found at startup.
-KubeconfigResult LoadKubeconfig(const std::string& path, const std::string& context);
+// and checks that the TLS material loads, so that every problem is found at startup. An exec
+// plugin `aws eks get-token` becomes a native EKS token (ConnectionSettings::eks_token) whose
+// region is resolved now from `env` (null: this process's environment).
+KubeconfigResult LoadKubeconfig(const std::string& path, const std::string& context,
+                                const aws::Environment* env = nullptr);
 
 }  // namespace runbookd::k8s
