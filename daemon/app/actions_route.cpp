@@ -1,5 +1,10 @@
 #include "daemon/app/actions_route.hpp"
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <boost/json.hpp>
 
 namespace runbookd {
@@ -122,36 +127,91 @@ http::Response RunResultResponse(const ActionRunResult& result) {
   return http::Response::Json(status, body);
 }
 
-http::Handler MakeRunActionHandler(std::shared_ptr<const std::vector<ActionSettings>> actions, bool server_dry_run,
-                                   std::function<ActionRunner&()> runner) {
-  return [actions, server_dry_run, runner](const http::Request& req) -> asio::awaitable<http::Response> {
-    const std::string& name = req.path_params.at("name");
-    const ActionSettings* found = nullptr;
-    for (const auto& a : *actions) {
-      if (a.name == name) found = &a;
+namespace {
+
+json::array DecisionsJson(const std::vector<GateDecision>& decisions) {
+  json::array out;
+  for (const auto& d : decisions) {
+    out.push_back(json::object{{"gate", d.gate}, {"verdict", ToString(d.verdict)}, {"reason", d.reason}});
+  }
+  return out;
+}
+
+// The first answer of an attempt: its end, or the moment it starts waiting for approval.
+struct FirstAnswer {
+  explicit FirstAnswer(asio::any_io_executor ex) : signal(ex, asio::steady_timer::time_point::max()) {}
+  std::optional<AttemptResult> result;
+  asio::steady_timer signal;
+  void Set(const AttemptResult& r) {
+    if (result) return;
+    result = r;
+    signal.cancel();
+  }
+};
+
+}  // namespace
+
+http::Response AttemptResponse(const AttemptResult& attempt) {
+  switch (attempt.end) {
+    case AttemptEnd::kPending: {
+      json::object body{{"action", attempt.run.plan.action},
+                        {"state", "pending"},
+                        {"approval_id", attempt.approval_id.value_or(0)},
+                        {"plan", attempt.run.plan.ToJson()},
+                        {"decisions", DecisionsJson(attempt.decisions)}};
+      return http::Response::Json(202, body);
     }
-    if (found == nullptr) co_return http::Response::Error(404, "not_found", "no action named \"" + name + "\"");
+    case AttemptEnd::kDenied:
+    case AttemptEnd::kBusy: {
+      const std::string gate = attempt.decisions.empty() ? "pipeline" : attempt.decisions.back().gate;
+      json::object body{{"action", attempt.run.plan.action},
+                        {"plan", attempt.run.plan.ToJson()},
+                        {"decisions", DecisionsJson(attempt.decisions)},
+                        {"error", attempt.reason},
+                        {"code", attempt.end == AttemptEnd::kBusy ? "busy" : "denied_by_" + gate}};
+      return http::Response::Json(409, body);
+    }
+    case AttemptEnd::kFailed:
+      if (attempt.run.store_error || attempt.run.outcome) break;
+      if (attempt.reason.starts_with("no action named")) return http::Response::Error(404, "not_found", attempt.reason);
+      return http::Response::Error(500, "internal_error", attempt.reason);
+    default:
+      break;
+  }
+  http::Response r = RunResultResponse(attempt.run);
+  return r;
+}
+
+http::Handler MakeRunActionHandler(std::shared_ptr<const std::vector<ActionSettings>> actions,
+                                   std::function<ActionPipeline&()> pipeline) {
+  return [actions, pipeline](const http::Request& req) -> asio::awaitable<http::Response> {
+    const std::string& name = req.path_params.at("name");
+    bool known = false;
+    for (const auto& a : *actions) known = known || a.name == name;
+    if (!known) co_return http::Response::Error(404, "not_found", "no action named \"" + name + "\"");
     std::string error;
     auto body = ParseRunActionBody(req.body, error);
     if (!body) co_return http::Response::Error(400, "bad_request", error);
-    ActionRunRequest run;
-    run.action = found->name;
-    run.impl = found->action;
-    run.params = std::move(body->params);
-    run.dry_run = body->dry_run || found->dry_run || server_dry_run;
-    // No approval gate yet: an action that needs approval can be planned (dry run) but not run.
-    if (found->approval_required && !run.dry_run) {
-      co_return http::Response::Error(409, "approval_required",
-                                      "action \"" + name +
-                                          "\" needs approval (destructive, or `approval: required`); approvals are "
-                                          "not available in this version: run it with --dry-run, or set "
-                                          "`approval: none` on the action to allow manual runs");
-    }
-    run.timeout = found->timeout;
-    run.requested_by = "api:" + req.token_name;
-    auto pending = runner().Run(std::move(run));
-    const ActionRunResult result = co_await std::move(pending);
-    co_return RunResultResponse(result);
+    AttemptRequest attempt;
+    attempt.action = name;
+    attempt.params = std::move(body->params);
+    attempt.dry_run = body->dry_run;
+    attempt.requested_by = "api:" + req.token_name;
+    // Through every gate, as an automatic run. One that waits for approval is answered 202 at
+    // once and goes on in the background; runbookctl approve ID lets it through.
+    auto ex = co_await asio::this_coro::executor;
+    auto first = std::make_shared<FirstAnswer>(ex);
+    asio::co_spawn(ex, pipeline().Attempt(std::move(attempt), [first](const AttemptResult& r) { first->Set(r); }),
+                   [first](std::exception_ptr e, AttemptResult r) {
+                     if (e) {
+                       r.end = AttemptEnd::kFailed;
+                       r.reason = "the run failed inside runbookd";
+                     }
+                     first->Set(r);
+                   });
+    boost::system::error_code ec;
+    while (!first->result) co_await first->signal.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    co_return AttemptResponse(*first->result);
   };
 }
 

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "daemon/app/item_settings.hpp"
+#include "daemon/engine/action_pipeline.hpp"
 #include "daemon/engine/action_runner.hpp"
 #include "daemon/http/router.hpp"
 
@@ -26,9 +27,14 @@ std::optional<RunActionBody> ParseRunActionBody(const std::string& body, std::st
 // the intent (nothing ran).
 http::Response RunResultResponse(const ActionRunResult& result);
 
-// POST /api/v1/actions/{name}/run (operator). `actions` gives the generation's configured actions;
-// `server_dry_run` is server.dry_run.
-http::Handler MakeRunActionHandler(std::shared_ptr<const std::vector<ActionSettings>> actions, bool server_dry_run,
-                                   std::function<ActionRunner&()> runner);
+// An attempt's answer: 202 {"state": "pending", "approval_id"} while it waits for approval; 409
+// {"code": "denied_by_<gate>" or "busy", "decisions"} when a gate said no; otherwise as
+// RunResultResponse.
+http::Response AttemptResponse(const AttemptResult& attempt);
+
+// POST /api/v1/actions/{name}/run (operator): one attempt through the gated pipeline, the same
+// gates as an automatic run (dry run, silences, budgets, freeze, approval, re-validation).
+http::Handler MakeRunActionHandler(std::shared_ptr<const std::vector<ActionSettings>> actions,
+                                   std::function<ActionPipeline&()> pipeline);
 
 }  // namespace runbookd

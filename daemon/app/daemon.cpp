@@ -9,10 +9,16 @@
 
 #include "daemon/app/actions_route.hpp"
 #include "daemon/app/api_json.hpp"
+#include "daemon/app/approvals_route.hpp"
+#include "daemon/app/gated_actions.hpp"
 #include "daemon/app/logging.hpp"
+#include "daemon/app/silences_route.hpp"
+#include "daemon/app/slack_route.hpp"
 #include "daemon/engine/action_runner.hpp"
 #include "daemon/engine/incident_manager.hpp"
 #include "daemon/engine/rollout_watcher.hpp"
+#include "daemon/gates/approval_book.hpp"
+#include "daemon/gates/silence_book.hpp"
 #include "daemon/http/alerts_route.hpp"
 #include "daemon/http/auth.hpp"
 #include "daemon/http/metrics.hpp"
@@ -163,7 +169,24 @@ std::shared_ptr<const http::Router> Daemon::MakeRouter(const Generation& gen) {
 
   router->Add("POST", "/api/v1/actions/{name}/run", http::Role::kOperator,
               MakeRunActionHandler(std::make_shared<const std::vector<ActionSettings>>(gen.settings.actions),
-                                   gen.settings.server.dry_run, [this]() -> ActionRunner& { return *actions_; }));
+                                   [this]() -> ActionPipeline& { return gated_->pipeline(); }));
+
+  const auto approvals = [this]() -> gates::ApprovalBook& { return *approvals_; };
+  router->Add("GET", "/api/v1/approvals", http::Role::kReader, MakeListApprovalsHandler(approvals));
+  router->Add("POST", "/api/v1/approvals/{id}/approve", http::Role::kApprover,
+              MakeVoteHandler(approvals, clock_, store::ApprovalVerdict::kApprove));
+  router->Add("POST", "/api/v1/approvals/{id}/deny", http::Role::kApprover,
+              MakeVoteHandler(approvals, clock_, store::ApprovalVerdict::kDeny));
+  auto slack_secrets = std::make_shared<std::vector<config::Secret>>();
+  for (const auto& n : gen.settings.notifiers) {
+    if (n.slack_signing_secret) slack_secrets->push_back(*n.slack_signing_secret);
+  }
+  router->Add("POST", "/api/v1/slack/interactions", std::nullopt,
+              MakeSlackInteractionHandler(std::move(slack_secrets), approvals, clock_));
+  const auto silences = [this]() -> gates::SilenceBook& { return *silences_; };
+  router->Add("GET", "/api/v1/silences", http::Role::kOperator, MakeListSilencesHandler(silences, clock_));
+  router->Add("POST", "/api/v1/silences", http::Role::kOperator, MakeAddSilenceHandler(silences, clock_));
+  router->Add("DELETE", "/api/v1/silences/{id}", http::Role::kOperator, MakeExpireSilenceHandler(silences, clock_));
 
   // The runner of the generation being built: the route answers for the probes it runs.
   std::weak_ptr<ProbeRunner> runner = gen.runner;
@@ -195,6 +218,8 @@ void Daemon::Activate(std::unique_ptr<Generation> next) {
   }
   incidents_->SetProbes(next->settings.probes);
   incidents_->SetRules(next->settings.rules);
+  gated_->Configure(GatedActions::Config{next->settings.gates, next->settings.server.dry_run, next->settings.actions,
+                                         next->settings.rules, next->settings.notifiers, next->settings.escalation});
   next->runner->SetListener([this](const ProbeView& view) { incidents_->OnProbeResult(view); });
   if (live_ && next->settings.store.path != live_->settings.store.path) {
     logger_->warn("store.path changed to {}; it takes effect at the next restart", next->settings.store.path);
@@ -269,6 +294,8 @@ void Daemon::BeginShutdown() {
   if (live_) live_->runner->Stop();
   if (live_ && live_->rollouts) live_->rollouts->Stop();
   incidents_->Stop();
+  gated_->Stop();
+  approvals_->Stop();
   shutdown_deadline_ = std::chrono::steady_clock::now() + kShutdownGrace;
   FinishShutdownWhenIdle();
 }
@@ -295,15 +322,12 @@ bool Daemon::OpenStore(const std::string& path) {
     std::fprintf(stderr, "runbookd: cannot start: %s\n", opened.error().message.c_str());
     return false;
   }
-  // A run the previous process did not finish is never repeated blindly: it is marked and logged.
+  // A run the previous process did not finish is never repeated blindly: it is marked, then put
+  // on its incident's timeline and announced (GatedActions::Start).
   auto interrupted = opened->MarkInterruptedIntents(clock_.WallNow());
   if (!interrupted) {
     std::fprintf(stderr, "runbookd: cannot start: reading %s: %s\n", path.c_str(), interrupted.error().message.c_str());
     return false;
-  }
-  for (const auto& intent : *interrupted) {
-    logger_->warn("action {} (intent {}) on {} was interrupted by a restart; it is not re-run, check {} by hand",
-                  intent.action, intent.id, intent.target, intent.target);
   }
   auto open_incidents = opened->LoadOpenIncidents();
   auto firing = opened->ListFiringAlerts();
@@ -312,10 +336,34 @@ bool Daemon::OpenStore(const std::string& path) {
     std::fprintf(stderr, "runbookd: cannot start: reading %s: %s\n", path.c_str(), e.message.c_str());
     return false;
   }
+  // Budgets in force outlive restarts: a crash loop must not hand out a fresh budget.
+  auto budgets = opened->LoadBudgets();
+  if (!budgets) {
+    std::fprintf(stderr, "runbookd: cannot start: reading %s: %s\n", path.c_str(), budgets.error().message.c_str());
+    return false;
+  }
+  // Approvals still waiting and silences not yet ended outlive restarts (timeout = deny still holds).
+  auto pending_approvals = opened->ListPendingApprovals();
+  auto current_silences = opened->ListSilences(store::SilenceFilter{.now = clock_.WallNow()});
+  if (!pending_approvals || !current_silences) {
+    const auto& e = !pending_approvals ? pending_approvals.error() : current_silences.error();
+    std::fprintf(stderr, "runbookd: cannot start: reading %s: %s\n", path.c_str(), e.message.c_str());
+    return false;
+  }
   writer_ = std::make_unique<store::StoreWriter>(std::move(*opened), io_.get_executor());
   incidents_ = std::make_unique<IncidentManager>(io_.get_executor(), clock_, *writer_, metrics_, logger_);
   incidents_->Restore(*open_incidents, *firing);
   actions_ = std::make_unique<ActionRunner>(io_.get_executor(), clock_, *writer_, metrics_, logger_);
+  approvals_ = std::make_unique<gates::ApprovalBook>(io_.get_executor(), *writer_, logger_);
+  approvals_->SetPendingGauge([this](size_t n) { metrics_.SetApprovalsPending(n); });
+  approvals_->Restore(std::move(*pending_approvals));
+  silences_ = std::make_unique<gates::SilenceBook>(io_.get_executor(), *writer_, logger_);
+  silences_->Restore(*current_silences);
+  gated_ = std::make_unique<GatedActions>(io_.get_executor(), clock_, *writer_, *incidents_, *actions_, *approvals_,
+                                          *silences_, metrics_, logger_);
+  gated_->RestoreBudgets(std::move(*budgets));
+  gated_->ReviewInterrupted(*interrupted);
+  gated_->RestoreIncidents(*open_incidents);
   logger_->info("store {}: {} open incidents, {} firing alerts", path, open_incidents->size(), firing->size());
   return true;
 }
@@ -353,6 +401,8 @@ int Daemon::Run() {
   logger_->info("runbookd {} listening on {} with {} probes and {} modules", kVersion, options.listen,
                 live_->settings.probes.size(), live_->settings.modules.size());
   incidents_->Start();
+  approvals_->Start(clock_);
+  gated_->Start();
   notifier_.Ready(StatusLine());
   io_.run();
   blocking_.Stop();

@@ -28,6 +28,11 @@ class StoreWriter;
 }  // namespace store
 class IncidentManager;
 class ActionRunner;
+class GatedActions;
+namespace gates {
+class ApprovalBook;
+class SilenceBook;
+}  // namespace gates
 
 // The running daemon: one io_context thread for everything (ARCHITECTURE.md §4). A config
 // generation (settings, probes, router) is built beside the live one and swapped in only when
@@ -71,8 +76,11 @@ class Daemon {
   boost::asio::steady_timer watchdog_timer_;
   boost::asio::steady_timer shutdown_timer_;
   std::unique_ptr<store::StoreWriter> writer_;
-  std::unique_ptr<IncidentManager> incidents_;  // after writer_: destroyed before it
-  std::unique_ptr<ActionRunner> actions_;       // after writer_: destroyed before it
+  std::unique_ptr<IncidentManager> incidents_;      // after writer_: destroyed before it
+  std::unique_ptr<ActionRunner> actions_;           // after writer_: destroyed before it
+  std::unique_ptr<gates::ApprovalBook> approvals_;  // after writer_: destroyed before it
+  std::unique_ptr<gates::SilenceBook> silences_;    // after writer_: destroyed before it
+  std::unique_ptr<GatedActions> gated_;             // after the books: destroyed before them
   std::unique_ptr<http::Server> server_;
   std::unique_ptr<Generation> live_;
   bool ready_ = false;

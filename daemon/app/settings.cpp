@@ -18,7 +18,6 @@ using config::Node;
 
 // Top-level keys of CONTRACT.md that later parts of runbookd will read. Until then a config
 // that uses them is refused with a clear word rather than silently ignored.
-constexpr const char* kNotYetSupported[] = {"gates", "notifiers", "escalation"};
 
 const std::vector<std::string> kRoles = {"webhook", "reader", "approver", "operator", "admin"};
 
@@ -192,7 +191,7 @@ void CheckRuleActions(const std::vector<config::Document>& docs) {
 namespace {
 
 Settings LoadSettingsOrThrow(const std::string& file, const Registry& registry, const ProbeDeps& deps,
-                             config::Diagnostics& diagnostics) {
+                             config::Diagnostics& diagnostics, const ConnectionOptions& connection_options) {
   Settings out;
   out.file = file;
   auto doc = config::Document::Load(file, diagnostics);
@@ -202,11 +201,14 @@ Settings LoadSettingsOrThrow(const std::string& file, const Registry& registry, 
   ReadLog(root["log"], out.log);
   out.store.path = root["store"]["path"].AsString(out.store.path);
   ReadAuth(root["auth"], out.tokens);
-  out.connections = ReadConnections(root["connections"], deps);
-  for (const char* key : kNotYetSupported) {
-    const Node n = root[key];
-    if (n.defined()) n.Error(std::string("\"") + key + "\" is not supported by this version of runbookd yet");
-  }
+  out.connections = ReadConnections(root["connections"], deps, connection_options);
+  out.gates = gates::ReadGateSettings(root["gates"]);
+  out.notifiers = notify::ReadNotifiers(root["notifiers"], notify::NotifierDeps{deps.clock});
+  std::vector<gates::NotifierReference> escalation_refs;
+  out.escalation = gates::ReadEscalation(root["escalation"], escalation_refs);
+  std::vector<std::string> notifier_names;
+  for (const auto& n : out.notifiers) notifier_names.push_back(n.name);
+  gates::CheckNotifierReferences(escalation_refs, notifier_names);
   // The main file and its includes; each may hold probes, modules and rules.
   std::vector<config::Document> docs;
   docs.push_back(doc);
@@ -237,9 +239,9 @@ Settings LoadSettingsOrThrow(const std::string& file, const Registry& registry, 
 // A reader that throws (a library refusing a value nobody validated) must not take the daemon
 // down on a reload: it becomes one more config error.
 Settings LoadSettings(const std::string& file, const Registry& registry, const ProbeDeps& deps,
-                      config::Diagnostics& diagnostics) {
+                      config::Diagnostics& diagnostics, const ConnectionOptions& connection_options) {
   try {
-    return LoadSettingsOrThrow(file, registry, deps, diagnostics);
+    return LoadSettingsOrThrow(file, registry, deps, diagnostics, connection_options);
   } catch (const std::exception& e) {
     diagnostics.Add(config::Location{file, 1, 1}, "", std::string("could not load the config: ") + e.what());
     return Settings{};

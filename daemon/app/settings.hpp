@@ -12,6 +12,8 @@
 #include "daemon/app/item_settings.hpp"
 #include "daemon/core/registry.hpp"
 #include "daemon/engine/probe_runner.hpp"
+#include "daemon/gates/gate_settings.hpp"
+#include "daemon/notify/notifier_settings.hpp"
 #include "daemon/rules/rule.hpp"
 
 namespace runbookd {
@@ -62,11 +64,14 @@ struct Settings {
   std::vector<ActionSettings> actions;
   std::map<std::string, ModuleSettings> modules;
   std::vector<rules::Rule> rules;
+  gates::GateSettings gates;
+  std::vector<notify::NotifierSettings> notifiers;
+  gates::EscalationSettings escalation;
 };
 
 // Reads and validates `file` (and its includes). Every problem goes to `diagnostics`; the result
 // is usable only when diagnostics stayed empty.
 Settings LoadSettings(const std::string& file, const Registry& registry, const ProbeDeps& deps,
-                      config::Diagnostics& diagnostics);
+                      config::Diagnostics& diagnostics, const ConnectionOptions& connection_options = {});
 
 }  // namespace runbookd

@@ -48,7 +48,7 @@ int RunAction(const ApiClient& api, const std::string& action, const std::vector
   }
   if (as_json) {
     std::printf("%s\n", a.raw.c_str());
-    return a.status == 200 ? 0 : 1;
+    return a.status == 200 || a.status == 202 ? 0 : 1;
   }
   const auto* obj = a.body.if_object();
   if (obj == nullptr || obj->if_contains("plan") == nullptr) {
@@ -62,6 +62,10 @@ int RunAction(const ApiClient& api, const std::string& action, const std::vector
   if (const auto* outcome = obj->if_contains("outcome"); outcome && outcome->is_object()) {
     const auto& o = outcome->get_object();
     std::printf("result:  %s: %s%s\n", Text(o, "reason").c_str(), Text(o, "detail").c_str(), recorded.c_str());
+  } else if (a.status == 202) {
+    const std::string id = Text(*obj, "approval_id");
+    std::printf("result:  waiting for approval %s (runbookctl approve %s, or deny %s)\n", id.c_str(), id.c_str(),
+                id.c_str());
   } else if (a.status == 200 && Text(*obj, "dry_run") == "true") {
     std::printf("result:  dry run, nothing was changed%s\n", recorded.c_str());
   } else if (a.status == 200) {
@@ -69,7 +73,7 @@ int RunAction(const ApiClient& api, const std::string& action, const std::vector
   } else {
     std::printf("result:  %s: %s%s\n", Text(*obj, "code").c_str(), Text(*obj, "error").c_str(), recorded.c_str());
   }
-  return a.status == 200 ? 0 : 1;
+  return a.status == 200 || a.status == 202 ? 0 : 1;
 }
 
 }  // namespace runbookd::ctl

@@ -25,17 +25,19 @@ boost::json::object DecisionJson(const GateDecision& d) {
 }
 
 // Keeps a plan's target marked in flight for as long as one attempt holds it.
+// Shares the set: a suspended attempt destroyed with the io_context at exit may outlive the pipeline.
 class TargetHold {
  public:
-  TargetHold(std::set<std::string>& targets, std::string target) : targets_(targets), target_(std::move(target)) {
-    targets_.insert(target_);
+  TargetHold(std::shared_ptr<std::set<std::string>> targets, std::string target)
+      : targets_(std::move(targets)), target_(std::move(target)) {
+    targets_->insert(target_);
   }
-  ~TargetHold() { targets_.erase(target_); }
+  ~TargetHold() { targets_->erase(target_); }
   TargetHold(const TargetHold&) = delete;
   TargetHold& operator=(const TargetHold&) = delete;
 
  private:
-  std::set<std::string>& targets_;
+  std::shared_ptr<std::set<std::string>> targets_;
   std::string target_;
 };
 
@@ -96,6 +98,8 @@ void ActionPipeline::SetSettings(PipelineSettings settings) {
 void ActionPipeline::Stop() {
   *alive_ = false;
   for (auto& [key, sequence] : sequences_) sequence->cancelled = true;
+  for (auto* timer : sleeping_) timer->cancel();
+  sleeping_.clear();
 }
 
 void ActionPipeline::Note(std::optional<store::IncidentId> id, store::TimelineKind kind, const std::string& message,
@@ -167,14 +171,15 @@ asio::awaitable<AttemptResult> ActionPipeline::Attempt(AttemptRequest req,
   ActionPlan plan = co_await runner_.Plan(run);
   Note(id, store::TimelineKind::kAction, "planned " + action.name + ": " + plan.summary, Json(plan.ToJson()));
   if (!plan.runnable()) {
-    result.run = co_await runner_.Execute(std::move(run), std::move(plan));  // records why not
+    auto record = runner_.Execute(std::move(run), std::move(plan));  // records why not
+    result.run = co_await std::move(record);
     result.end = AttemptEnd::kNotRunnable;
     result.reason = std::string(ToString(result.run.plan.verdict)) + ": " + result.run.plan.summary;
     co_return result;
   }
 
   // 2. Dedup: one attempt per target, from here to its recorded outcome.
-  if (targets_in_flight_.count(plan.target) || runner_.busy(plan.target)) {
+  if (targets_in_flight_->count(plan.target) || runner_.busy(plan.target)) {
     Decide(req, id, result, GateDecision::Deny("dedup", "another action on " + plan.target + " is in flight"));
     result.run.plan = std::move(plan);
     result.end = AttemptEnd::kBusy;
@@ -185,7 +190,7 @@ asio::awaitable<AttemptResult> ActionPipeline::Attempt(AttemptRequest req,
   Decide(req, id, result, GateDecision::Allow("dedup"));
 
   // 3-6. Silences, budgets, the mass-failure freeze, dependencies.
-  const GateRequest gate = MakeGateRequest(req, action, plan, view);
+  GateRequest gate = MakeGateRequest(req, action, plan, view);
   std::vector<std::pair<const char*, const std::function<GateDecision(const GateRequest&)>*>> checks = {
       {"silence", &ports_.silence}, {"budget", &ports_.budget}, {"freeze", &ports_.freeze}};
   for (const auto& [name, check] : checks) {
@@ -223,7 +228,21 @@ asio::awaitable<AttemptResult> ActionPipeline::Attempt(AttemptRequest req,
       co_return result;
     }
   }
-  if (action.approval_required && dry_run) {
+  if (req.approved) {
+    const auto& [approval, hash] = *req.approved;
+    const bool same = plan.Hash() == hash;
+    if (!same && ports_.invalidate_approval)
+      ports_.invalidate_approval(approval, "the plan changed since it was approved");
+    Decide(req, id, result,
+           same ? GateDecision::Allow("approval", "approved as approval " + std::to_string(approval))
+                : GateDecision::Deny("approval", "the plan changed since approval " + std::to_string(approval)));
+    if (!same) {
+      result.end = AttemptEnd::kDenied;
+      result.reason = result.decisions.back().reason;
+      result.run.plan = std::move(plan);
+      co_return result;
+    }
+  } else if (action.approval_required && dry_run) {
     Decide(req, id, result, GateDecision::Allow("approval", "dry run: a real run would wait for approval"));
   } else if (action.approval_required) {
     ApprovalTicket ticket;
@@ -266,7 +285,9 @@ asio::awaitable<AttemptResult> ActionPipeline::Attempt(AttemptRequest req,
       pending.run.plan = plan;
       on_pending(pending);
     }
+    awaited_.insert(ticket.id);
     GateDecision d = co_await ports_.await_approval(ticket.id);
+    awaited_.erase(ticket.id);
     if (req.incident) {
       if (auto it = sequences_.find(*req.incident); it != sequences_.end()) it->second->pending_approval.reset();
     }
@@ -316,6 +337,24 @@ asio::awaitable<AttemptResult> ActionPipeline::Attempt(AttemptRequest req,
     result.run.plan = std::move(plan);
     co_return result;
   }
+  // Approvals and re-planning took time: silences, budgets and the freeze are asked again now,
+  // with nothing suspending between their answer and the execution that counts against them.
+  gate.now = clock_.WallNow();
+  if (!*alive_) stale = "runbookd is stopping";
+  for (const auto& [name, check] : checks) {
+    if (!stale.empty() || !*check) continue;
+    GateDecision d = (*check)(gate);
+    if (d.verdict == GateVerdict::kAllow) continue;
+    result.escalate = result.escalate || d.escalate;
+    stale = d.reason;
+  }
+  if (!stale.empty()) {
+    Decide(req, id, result, GateDecision::Deny("revalidate", stale, result.escalate));
+    result.end = AttemptEnd::kDenied;
+    result.reason = stale;
+    result.run.plan = std::move(plan);
+    co_return result;
+  }
   Decide(req, id, result, GateDecision::Allow("revalidate"));
 
   // 9. Execute (or, in a dry run, record what would have run).
@@ -324,7 +363,8 @@ asio::awaitable<AttemptResult> ActionPipeline::Attempt(AttemptRequest req,
     if (ports_.record_run) ports_.record_run(gate);
     if (id && ports_.set_state) ports_.set_state(*id, store::IncidentState::kMitigating);
   }
-  result.run = co_await runner_.Execute(std::move(run), std::move(plan));
+  auto execution = runner_.Execute(std::move(run), std::move(plan));
+  result.run = co_await std::move(execution);
   if (dry_run) {
     result.end = AttemptEnd::kDryRun;
     result.reason = "dry run: would have run " + action.name;

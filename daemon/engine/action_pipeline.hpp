@@ -2,6 +2,7 @@
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <functional>
 #include <map>
@@ -115,6 +116,9 @@ struct AttemptRequest {
   std::string requested_by;             // "rule:NAME" or the API token's name
   bool dry_run = false;                 // asked for by the caller
   bool verify = false;                  // bake, then re-check the incident
+  // An approval given before a restart, for the plan with this hash: the approval stage allows a
+  // plan with the same hash (and refuses any other) instead of asking again.
+  std::optional<std::pair<int64_t, std::string>> approved;
 };
 
 // The gated action pipeline (ARCHITECTURE.md §1, §5): plan → dedup → silence → budget → freeze →
@@ -139,6 +143,8 @@ class ActionPipeline {
                                                 std::function<void(const AttemptResult&)> on_pending = {});
 
   size_t sequences_running() const { return sequences_.size(); }
+  // Whether an attempt of this process waits for approval `id`.
+  bool awaiting(int64_t approval_id) const { return awaited_.count(approval_id) > 0; }
   void Stop();
 
  private:
@@ -146,7 +152,7 @@ class ActionPipeline {
     bool cancelled = false;
     std::optional<int64_t> pending_approval;
   };
-  boost::asio::awaitable<void> RunSequence(IncidentKey key, store::IncidentId id);
+  boost::asio::awaitable<void> RunSequence(IncidentKey key, store::IncidentId id, std::shared_ptr<Sequence> sequence);
   boost::asio::awaitable<Verification> Verify(const IncidentKey& key, int before);
   boost::asio::awaitable<bool> Sleep(std::chrono::milliseconds d);
   void Decide(const AttemptRequest& req, std::optional<store::IncidentId> id, AttemptResult& result,
@@ -164,7 +170,10 @@ class ActionPipeline {
   std::shared_ptr<spdlog::logger> logger_;
   PipelinePorts ports_;
   std::shared_ptr<const PipelineSettings> settings_;
-  std::set<std::string> targets_in_flight_;  // dedup: from the plan's gates to the outcome
+  // Dedup: from the plan's gates to the outcome.
+  std::shared_ptr<std::set<std::string>> targets_in_flight_ = std::make_shared<std::set<std::string>>();
+  std::set<boost::asio::steady_timer*> sleeping_;  // bake timers, cancelled by Stop
+  std::set<int64_t> awaited_;                      // approvals an attempt waits for
   std::map<IncidentKey, std::shared_ptr<Sequence>> sequences_;
   std::shared_ptr<bool> alive_;
 };

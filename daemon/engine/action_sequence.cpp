@@ -27,27 +27,33 @@ void ActionPipeline::OnIncidentEvent(const IncidentEvent& event, store::Incident
   }
   if (event.kind != IncidentEvent::Kind::kOpened) return;
   auto rule = settings_->rules.find(event.key.rule);
-  if (rule == settings_->rules.end() || rule->second.then.empty() || sequences_.count(event.key)) return;
-  sequences_[event.key] = std::make_shared<Sequence>();
-  asio::co_spawn(executor_, RunSequence(event.key, id), [this, alive = alive_, key = event.key](std::exception_ptr e) {
-    if (!*alive) return;
-    sequences_.erase(key);
-    if (!e) return;
-    try {
-      std::rethrow_exception(e);
-    } catch (const std::exception& ex) {
-      logger_->error("incident {}: the action sequence failed: {}", key.rule, ex.what());
-    }
-  });
+  if (rule == settings_->rules.end() || rule->second.then.empty()) return;
+  // A sequence of the incident this one reopens may still be finishing: it was cancelled when
+  // that incident resolved, and the new incident gets a sequence of its own.
+  if (auto it = sequences_.find(event.key); it != sequences_.end() && !it->second->cancelled) return;
+  auto sequence = std::make_shared<Sequence>();
+  sequences_[event.key] = sequence;
+  asio::co_spawn(executor_, RunSequence(event.key, id, sequence),
+                 [this, alive = alive_, key = event.key, sequence](std::exception_ptr e) {
+                   if (!*alive) return;
+                   if (auto it = sequences_.find(key); it != sequences_.end() && it->second == sequence)
+                     sequences_.erase(it);
+                   if (!e) return;
+                   try {
+                     std::rethrow_exception(e);
+                   } catch (const std::exception& ex) {
+                     logger_->error("incident {}: the action sequence failed: {}", key.rule, ex.what());
+                   }
+                 });
 }
 
 // GCC 12 misreports the coroutine frames' allocation (Asio's, freed by its matching operator
 // delete) as a mismatched new/delete once the awaited coroutines are inlined.
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wmismatched-new-delete"
-asio::awaitable<void> ActionPipeline::RunSequence(IncidentKey key, store::IncidentId id) {
+asio::awaitable<void> ActionPipeline::RunSequence(IncidentKey key, store::IncidentId id,
+                                                  std::shared_ptr<Sequence> sequence) {
   const auto settings = settings_;
-  const auto sequence = sequences_.at(key);
   const rules::Rule& rule = settings->rules.at(key.rule);
   for (const auto& step : rule.then) {
     if (sequence->cancelled || !*alive_) co_return;
@@ -61,26 +67,38 @@ asio::awaitable<void> ActionPipeline::RunSequence(IncidentKey key, store::Incide
     request.incident = key;
     request.requested_by = "rule:" + key.rule;
     request.verify = true;
-    AttemptResult r = co_await Attempt(std::move(request));
-    if (!*alive_) co_return;
+    auto attempt = Attempt(std::move(request));
+    AttemptResult r = co_await std::move(attempt);
+    // Resolved meanwhile (or stopping): nothing is left to fix and nobody is to be paged.
+    if (!*alive_ || sequence->cancelled) co_return;
     switch (r.end) {
-      case AttemptEnd::kExecuted:
+      case AttemptEnd::kExecuted: {
         if (r.run.outcome && r.run.outcome->ok && r.verification == Verification::kFixed) co_return;
         if (r.verification == Verification::kWorse) {
           Escalate(key, id, step.action + " made it worse");
           co_return;
         }
+        const OutcomeReason reason = r.run.outcome ? r.run.outcome->reason : OutcomeReason::kInternalError;
+        if (reason == OutcomeReason::kTimeout || reason == OutcomeReason::kUnavailable) {
+          // The change may or may not have been made: a human must look before anything else runs.
+          Escalate(key, id, step.action + " ended without a known outcome: " + r.reason);
+          co_return;
+        }
         continue;  // not fixed: the next step
+      }
       case AttemptEnd::kNotRunnable:
         continue;
       case AttemptEnd::kDryRun:
         co_return;  // shadow mode: what would have run is recorded; nothing can be verified
-      case AttemptEnd::kDenied:
-        if (r.escalate) Escalate(key, id, r.reason);
+      case AttemptEnd::kDenied: {
+        // A maintenance window or a dependency that is down explain themselves; anything else
+        // (budget, freeze, approval denied or expired, a changed target) needs a human.
+        const std::string gate = r.decisions.empty() ? "" : r.decisions.back().gate;
+        if (gate != "silence" && gate != "dependency") Escalate(key, id, r.reason);
         co_return;
+      }
       case AttemptEnd::kBusy:
       case AttemptEnd::kPending:
-        co_return;
       case AttemptEnd::kFailed:
         Escalate(key, id, r.reason);
         co_return;
@@ -100,9 +118,13 @@ asio::awaitable<Verification> ActionPipeline::Verify(const IncidentKey& key, int
 
 asio::awaitable<bool> ActionPipeline::Sleep(std::chrono::milliseconds d) {
   asio::steady_timer timer(executor_, d);
+  const auto alive = alive_;
+  sleeping_.insert(&timer);
   boost::system::error_code ec;
   co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
-  co_return !ec && *alive_;
+  if (!*alive) co_return false;  // the pipeline may be gone: touch nothing of it
+  sleeping_.erase(&timer);
+  co_return !ec;
 }
 
 #pragma GCC diagnostic pop

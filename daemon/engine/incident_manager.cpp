@@ -312,6 +312,13 @@ std::optional<IncidentManager::View> IncidentManager::Find(const IncidentKey& ke
   return v;
 }
 
+std::optional<IncidentKey> IncidentManager::KeyOf(store::IncidentId id) const {
+  for (const auto& [key, stored] : ids_) {
+    if (stored == id) return key;
+  }
+  return std::nullopt;
+}
+
 bool IncidentManager::ConditionHolds(const IncidentKey& key, const rules::Condition& condition) const {
   auto it = book_.open().find(key);
   if (it == book_.open().end()) return false;

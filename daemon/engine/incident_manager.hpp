@@ -62,7 +62,8 @@ class IncidentManager {
     rules::Severity severity = rules::Severity::kWarning;
     WallTime opened_at;
   };
-  std::optional<View> Find(const IncidentKey& key) const;  // nullopt: not open
+  std::optional<View> Find(const IncidentKey& key) const;        // nullopt: not open
+  std::optional<IncidentKey> KeyOf(store::IncidentId id) const;  // nullopt: not open
   // Whether `condition` holds now in the incident's group (a `then:` step's `if:`).
   bool ConditionHolds(const IncidentKey& key, const rules::Condition& condition) const;
   struct ProbeCounts {

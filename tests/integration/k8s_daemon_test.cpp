@@ -134,13 +134,26 @@ TEST_CASE("runbookd against the fake cluster: probe verdicts, dry run and run of
     CHECK(configured_dry.out.find("dry run") != std::string::npos);
     CHECK(kube.Get("Pod", "production", "ecommerce-backend-7d9f-crash").has_value());
 
-    // A destructive action needs approval (a `risk:` override does not lift it); there is no
-    // approval gate yet, so it can be planned but not run.
-    auto unapproved = Ctl(rb, operator_token, {"run", "delete-crashlooping-now"});
-    CHECK(unapproved.exit_code == 1);
-    CHECK(unapproved.err.find("needs approval") != std::string::npos);
-    CHECK(kube.Get("Pod", "production", "ecommerce-backend-7d9f-crash").has_value());
+    // A destructive action waits for approval (a `risk:` override does not lift it): the run is
+    // answered at once with the approval's id, nothing is deleted until an approver says yes.
     CHECK(Ctl(rb, operator_token, {"run", "delete-crashlooping-now", "--dry-run"}).exit_code == 0);
+    auto unapproved = Ctl(rb, operator_token, {"run", "delete-crashlooping-now"});
+    INFO(unapproved.out << unapproved.err);
+    CHECK(unapproved.exit_code == 0);
+    const auto waiting = unapproved.out.find("waiting for approval ");
+    REQUIRE(waiting != std::string::npos);
+    const std::string approval_id =
+        unapproved.out.substr(waiting + 21, unapproved.out.find(' ', waiting + 21) - (waiting + 21));
+    CHECK(kube.Get("Pod", "production", "ecommerce-backend-7d9f-crash").has_value());
+    auto pending = Ctl(rb, reader_token, {"--output", "json", "approvals"});
+    CHECK(pending.out.find("delete-crashlooping-now") != std::string::npos);
+    // A reader cannot approve; the operator (who includes the approver role) can.
+    CHECK(Ctl(rb, reader_token, {"approve", approval_id}).exit_code == 1);
+    auto approved = Ctl(rb, operator_token, {"approve", approval_id, "--comment", "pods stuck since 03:10"});
+    INFO(approved.out << approved.err);
+    CHECK(approved.exit_code == 0);
+    CHECK(PollUntil([&] { return !kube.Get("Pod", "production", "ecommerce-backend-7d9f-crash").has_value(); },
+                    std::chrono::seconds(15)));
 
     httplib::Client http("127.0.0.1", rb.port());
     auto metrics = http.Get("/metrics");
@@ -162,18 +175,18 @@ TEST_CASE("runbookd against the fake cluster: probe verdicts, dry run and run of
   REQUIRE(intents.ok());
   std::vector<std::string> states;
   for (const auto& i : *intents) states.push_back(i.action + ":" + std::string(store::ToString(i.state)));
-  // Newest first: the dry run of the unapproved action, the configured dry run, the refused params,
-  // the run, the dry run. (The refused unapproved run never reached the runner.)
-  CHECK(states == std::vector<std::string>{"delete-crashlooping-now:dry_run", "delete-crashlooping:dry_run",
-                                           "rollback-backend:refused", "rollback-backend:succeeded",
-                                           "rollback-backend:dry_run"});
-  const auto& ran = (*intents)[3];
+  // Newest first: the approved deletion, its dry run, the configured dry run, the refused params,
+  // the run, the dry run. (Nothing was recorded while the deletion waited for approval.)
+  CHECK(states == std::vector<std::string>{"delete-crashlooping-now:succeeded", "delete-crashlooping-now:dry_run",
+                                           "delete-crashlooping:dry_run", "rollback-backend:refused",
+                                           "rollback-backend:succeeded", "rollback-backend:dry_run"});
+  const auto& ran = (*intents)[4];
   REQUIRE(ran.outcomes.size() == 1);
   CHECK(ran.outcomes[0].reason == "ok");
   CHECK(ran.plan_json.find("\"observed\"") != std::string::npos);
 }
 
-TEST_CASE("runbookd against the fake cluster: a rule with recent_rollout opens an incident for a fresh bad rollout") {
+TEST_CASE("runbookd against the fake cluster: a fresh bad rollout opens an incident and the pipeline rolls it back") {
   FakeKubeOptions options;
   options.auth = KubeAuth::kBearerToken;
   FakeKube kube(options);
@@ -211,7 +224,21 @@ TEST_CASE("runbookd against the fake cluster: a rule with recent_rollout opens a
   REQUIRE(opened);
   auto list = json::parse(incidents).at("incidents").as_array();
   REQUIRE(list.size() == 1);
-  auto detail = Ctl(rb, dir.path() + "/reader.token", {"incident", std::to_string(list[0].at("id").as_int64())});
-  INFO(detail.out);
-  CHECK(detail.out.find("rolled out revision 3") != std::string::npos);
+  const std::string id = std::to_string(list[0].at("id").as_int64());
+  // The rule's `then:` runs through the pipeline: the rollback is reversible and needs no
+  // approval, so it runs by itself, and every stage is on the incident's timeline.
+  std::string detail;
+  const bool rolled_back = PollUntil(
+      [&] {
+        detail = Ctl(rb, dir.path() + "/reader.token", {"incident", id}).out;
+        return detail.find("rollback-backend done") != std::string::npos;
+      },
+      std::chrono::seconds(20));
+  INFO(detail);
+  CHECK(rolled_back);
+  CHECK(detail.find("rolled out revision 3") != std::string::npos);
+  CHECK(detail.find("planned rollback-backend") != std::string::npos);
+  CHECK(detail.find("rollback-backend: budget allow") != std::string::npos);
+  CHECK(detail.find("rollback-backend: revalidate allow") != std::string::npos);
+  CHECK(Image(kube).find(fx::ImageForRevision(fx::kDeployment, 2)) != std::string::npos);
 }

@@ -131,9 +131,10 @@ struct Harness {
   }
 
   // Starts one automatic attempt; the result is set when it ends.
-  std::shared_ptr<std::optional<AttemptResult>> Start(bool dry_run = false) {
+  std::shared_ptr<std::optional<AttemptResult>> Start(
+      bool dry_run = false, std::optional<std::pair<int64_t, std::string>> approved = std::nullopt) {
     auto out = std::make_shared<std::optional<AttemptResult>>();
-    AttemptRequest req{"rollback-web", {}, key, "rule:APIEndpointDown", dry_run, true};
+    AttemptRequest req{"rollback-web", {}, key, "rule:APIEndpointDown", dry_run, true, approved};
     asio::co_spawn(io, pipeline->Attempt(std::move(req)), [out](std::exception_ptr e, AttemptResult r) {
       if (e) std::rethrow_exception(e);
       *out = std::move(r);
@@ -312,4 +313,34 @@ TEST_CASE("pipeline: an incident whose steps do not fix it escalates") {
   CHECK(h.notifications.back().kind == NotificationKind::kEscalated);
   CHECK(h.states.back() == store::IncidentState::kEscalated);
   CHECK(h.pipeline->sequences_running() == 0);
+}
+
+TEST_CASE("pipeline: an approval given before a restart lets the same plan through and refuses a changed one") {
+  Harness h(/*approval_required=*/true);
+  // The hash of the plan as it is now, as the approval recorded it.
+  ActionPlan now;
+  {
+    auto planned = std::make_shared<std::optional<ActionPlan>>();
+    ActionRunRequest run{"rollback-web", h.action, {}, false, 1min, std::nullopt, "test"};
+    asio::co_spawn(h.io, h.runner->Plan(run), [planned](std::exception_ptr, ActionPlan p) { *planned = std::move(p); });
+    REQUIRE(h.RunUntil([&] { return planned->has_value(); }));
+    now = **planned;
+    now.action = "rollback-web";
+  }
+  SECTION("same plan") {
+    auto r = h.Start(false, std::make_pair(int64_t{9}, now.Hash()));
+    REQUIRE(h.Finished(r));
+    CHECK((*r)->end == AttemptEnd::kExecuted);
+    CHECK(h.notifications.empty() == false);  // the action report, no new approval request
+    CHECK(h.notifications.front().kind == NotificationKind::kActionTaken);
+    CHECK(h.action->executes == 1);
+  }
+  SECTION("changed plan") {
+    h.action->version = "101";
+    auto r = h.Start(false, std::make_pair(int64_t{9}, now.Hash()));
+    REQUIRE(h.Finished(r));
+    CHECK((*r)->end == AttemptEnd::kDenied);
+    CHECK(h.invalidated == std::vector<std::string>{"the plan changed since it was approved"});
+    CHECK(h.action->executes == 0);
+  }
 }
