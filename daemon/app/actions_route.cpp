@@ -7,6 +7,8 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/json.hpp>
 
+#include "daemon/app/api_json.hpp"
+
 namespace runbookd {
 
 namespace json = boost::json;
@@ -26,17 +28,9 @@ std::optional<int64_t> WholeNumber(const json::value& v) {
 std::optional<RunActionBody> ParseRunActionBody(const std::string& body, std::string& error) {
   RunActionBody out;
   if (body.empty()) return out;  // no params, not a dry run
-  boost::system::error_code ec;
-  json::value v = json::parse(body, ec);
-  if (ec) {
-    error = "$: not valid JSON: " + ec.message();
-    return std::nullopt;
-  }
-  if (!v.is_object()) {
-    error = "$: expected an object";
-    return std::nullopt;
-  }
-  for (const auto& kv : v.get_object()) {
+  const auto object = ParseObjectBody(body, "an object", error);
+  if (!object) return std::nullopt;
+  for (const auto& kv : *object) {
     if (kv.key() == "dry_run") {
       if (!kv.value().is_bool()) {
         error = "$.dry_run: expected true or false";

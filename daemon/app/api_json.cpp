@@ -1,6 +1,7 @@
 #include "daemon/app/api_json.hpp"
 
 #include <boost/json/array.hpp>
+#include <boost/json/parse.hpp>
 #include <ctime>
 
 namespace runbookd {
@@ -69,6 +70,21 @@ json::object IncidentDetailJson(const store::IncidentDetail& d) {
   }
   o["timeline"] = std::move(timeline);
   return o;
+}
+
+std::optional<boost::json::object> ParseObjectBody(const std::string& body, std::string_view expected,
+                                                   std::string& error) {
+  boost::system::error_code ec;
+  boost::json::value v = boost::json::parse(body, ec);
+  if (ec) {
+    error = "$: not valid JSON: " + ec.message();
+    return std::nullopt;
+  }
+  if (!v.is_object()) {
+    error = "$: expected " + std::string(expected);
+    return std::nullopt;
+  }
+  return std::move(v.get_object());
 }
 
 }  // namespace runbookd

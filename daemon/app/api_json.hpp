@@ -1,7 +1,9 @@
 #pragma once
 
 #include <boost/json/object.hpp>
+#include <optional>
 #include <string>
+#include <string_view>
 
 #include "daemon/core/clock.hpp"
 #include "daemon/engine/probe_runner.hpp"
@@ -15,5 +17,10 @@ std::string Rfc3339(WallTime t);
 boost::json::object ProbeViewJson(const ProbeView& view);
 boost::json::object IncidentJson(const store::IncidentRecord& incident);
 boost::json::object IncidentDetailJson(const store::IncidentDetail& detail);
+
+// A request body that must be one JSON object. nullopt with `error` naming the JSON path
+// ("$: not valid JSON: ...", "$: expected <expected>") otherwise.
+std::optional<boost::json::object> ParseObjectBody(const std::string& body, std::string_view expected,
+                                                   std::string& error);
 
 }  // namespace runbookd

@@ -65,18 +65,10 @@ json::object ApprovalJson(const store::ApprovalRecord& a) {
 
 std::optional<std::string> ParseVoteBody(const std::string& body, std::string& error) {
   if (body.find_first_not_of(" \t\r\n") == std::string::npos) return std::string();
-  boost::system::error_code ec;
-  const json::value v = json::parse(body, ec);
-  if (ec) {
-    error = "$: not valid JSON: " + ec.message();
-    return std::nullopt;
-  }
-  if (!v.is_object()) {
-    error = "$: expected an object such as {\"comment\": \"...\"}";
-    return std::nullopt;
-  }
+  const auto object = ParseObjectBody(body, "an object such as {\"comment\": \"...\"}", error);
+  if (!object) return std::nullopt;
   std::string comment;
-  for (const auto& kv : v.get_object()) {
+  for (const auto& kv : *object) {
     if (kv.key() != "comment") {
       error = "$." + std::string(kv.key()) + ": unknown key (expected comment)";
       return std::nullopt;

@@ -112,22 +112,14 @@ json::object SilenceJson(const store::SilenceRecord& s, WallTime now) {
 }
 
 std::optional<store::NewSilence> ParseSilenceBody(const std::string& body, WallTime now, std::string& error) {
-  boost::system::error_code ec;
-  const json::value v = json::parse(body, ec);
-  if (ec) {
-    error = "$: not valid JSON: " + ec.message();
-    return std::nullopt;
-  }
-  if (!v.is_object()) {
-    error = "$: expected an object with matchers and ends_at or duration";
-    return std::nullopt;
-  }
+  const auto object = ParseObjectBody(body, "an object with matchers and ends_at or duration", error);
+  if (!object) return std::nullopt;
   store::NewSilence s;
   s.starts_at = now;
   std::optional<WallTime> ends_at;
   std::optional<config::Duration> duration;
   bool has_matchers = false;
-  for (const auto& kv : v.get_object()) {
+  for (const auto& kv : *object) {
     const std::string path = "$." + std::string(kv.key());
     const json::value& value = kv.value();
     if (kv.key() == "matchers") {
