@@ -5,6 +5,7 @@
 
 #include "daemon/clients/aws/aws_api.hpp"
 #include "daemon/core/action.hpp"
+#include "remediations/aws_common/aws_outcome.hpp"
 
 // How a failed EKS call ends a plan or a run. By error code first (x-amzn-ErrorType):
 //   ResourceInUseException → kConflict; ResourceNotFoundException → kNotFound;
@@ -16,8 +17,7 @@
 namespace runbookd::remediations::eks_nodegroup_scale {
 
 OutcomeReason ReasonFor(const aws::ApiError& error);
-// Throttling, 5xx, transport or a slow answer.
-bool IsTransient(aws::ApiErrorKind kind);
+using aws_common::IsTransient;
 
 // One line naming the call: "eks UpdateNodegroupConfig: 409 ResourceInUseException: <message>".
 std::string CallError(std::string_view operation, const aws::ApiError& error);

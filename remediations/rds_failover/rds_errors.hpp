@@ -5,6 +5,7 @@
 
 #include "daemon/clients/aws/aws_api.hpp"
 #include "daemon/core/action.hpp"
+#include "remediations/aws_common/aws_outcome.hpp"
 
 // How a failed RDS call ends a plan or a run:
 //   kAuth, kCredentials → kUnauthorized; kThrottled, kServer, kTransport → kUnavailable;
@@ -12,9 +13,8 @@
 // Reads are retryable when the failure was transient; FailoverDBCluster never is (FailoverFailure).
 namespace runbookd::remediations::rds_failover {
 
-OutcomeReason ReasonFor(aws::ApiErrorKind kind);
-// Throttling, 5xx, transport or a slow answer: the same read may work a moment later.
-bool IsTransient(aws::ApiErrorKind kind);
+using aws_common::IsTransient;
+using aws_common::ReasonFor;
 
 // One line naming the call: "rds FailoverDBCluster: 400 InvalidDBClusterStateFault: <message>".
 std::string CallError(std::string_view action, const aws::ApiError& error);
