@@ -202,6 +202,11 @@ void FakeKube::FailNext(std::string method, std::string path_prefix, int count, 
   state_->faults.push_back({std::move(method), std::move(path_prefix), count, status, std::move(message)});
 }
 
+void FakeKube::HoldNext(std::string method, std::string path_prefix, HeldRequest what, std::chrono::milliseconds hold) {
+  std::lock_guard lock(state_->mu);
+  state_->holds.push_back({std::move(method), std::move(path_prefix), what, hold});
+}
+
 void FakeKube::SetPodLog(std::string_view ns, std::string_view pod, std::string text) {
   std::lock_guard lock(state_->mu);
   state_->pod_logs[{"Pod", std::string(ns), std::string(pod)}] = std::move(text);

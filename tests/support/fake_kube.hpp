@@ -7,6 +7,7 @@
 // copies of one state and be compared object by object.
 
 #include <boost/json.hpp>  // whole: tests handling the fake's objects parse and serialize them too
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -27,6 +28,13 @@ enum class KubeAuth {
   kNone,
   kBearerToken,  // `Authorization: Bearer <token>` required, else 401
   kClientCert,   // TLS with a client CA; a certificate from another CA fails the handshake
+};
+
+// What the fake does with a request HoldNext catches. Either way the client gets no answer for
+// as long as the hold lasts, as when runbookd is killed while it waits for one.
+enum class HeldRequest {
+  kApplied,     // the server received the whole request: it is carried out, only the answer is held back
+  kNotApplied,  // the request never got through: nothing is changed
 };
 
 struct FakeKubeOptions {
@@ -51,7 +59,8 @@ struct KubeRequestRecord {
   std::string authorization;
   std::string client_cert_subject;
   std::string body;
-  int status = 0;  // what the fake answered
+  int status = 0;     // what the fake answered (for a held request: would answer; 0 when not applied)
+  bool held = false;  // caught by HoldNext: no answer within the hold
 
   // True for /version and discovery (/api, /apis, /api/v1, /apis/G/V), which every kubectl run sends.
   bool IsDiscovery() const;
@@ -86,6 +95,10 @@ class FakeKube {
   // The next `count` requests whose method equals `method` ("" = any) and whose path starts with
   // `path_prefix` are answered `status` with a Status body (reason derived from the status).
   void FailNext(std::string method, std::string path_prefix, int count, int status, std::string message = {});
+  // The next request whose method equals `method` ("" = any) and whose path starts with
+  // `path_prefix` is held: applied or not as `what` says, and answered only after `hold`.
+  void HoldNext(std::string method, std::string path_prefix, HeldRequest what,
+                std::chrono::milliseconds hold = std::chrono::minutes(10));
   void SetPodLog(std::string_view ns, std::string_view pod, std::string text);
 
   // ---- state (thread-safe; the server thread shares it) ----

@@ -130,6 +130,13 @@ struct Fault {
   std::string message;
 };
 
+struct Hold {
+  std::string method;
+  std::string path_prefix;
+  HeldRequest what = HeldRequest::kApplied;
+  std::chrono::milliseconds duration{0};
+};
+
 struct State {
   mutable std::mutex mu;
   std::map<ObjectKey, json::object> objects;
@@ -142,6 +149,7 @@ struct State {
   FakeKubeOptions options;
   std::vector<KubeRequestRecord> requests;
   std::vector<Fault> faults;
+  std::vector<Hold> holds;  // each catches one request
   uint16_t port = 0;
 
   // Store helpers (callers hold mu).

@@ -95,6 +95,16 @@ std::optional<TestResponse> InjectedFault(State& state, const std::string& metho
   return std::nullopt;
 }
 
+std::optional<Hold> TakeHold(State& state, const std::string& method, const std::string& path) {
+  for (auto it = state.holds.begin(); it != state.holds.end(); ++it) {
+    if ((!it->method.empty() && it->method != method) || !path.starts_with(it->path_prefix)) continue;
+    Hold hold = *it;
+    state.holds.erase(it);
+    return hold;
+  }
+  return std::nullopt;
+}
+
 std::vector<std::string> Segments(std::string_view path) {
   std::vector<std::string> out;
   size_t start = 1;
@@ -303,6 +313,14 @@ TestResponse HandleRequest(State& state, const TestRequest& request) {
   record.body = request.body;
 
   std::lock_guard lock(state.mu);
+  const auto hold = TakeHold(state, request.method, record.path);
+  if (hold && hold->what == HeldRequest::kNotApplied) {
+    record.held = true;
+    state.requests.push_back(std::move(record));
+    TestResponse lost = StatusResponse(ApiError(504, "Timeout", "the request was lost"));
+    lost.delay = hold->duration;
+    return lost;
+  }
   TestResponse response;
   try {
     if (!Authorized(state, request)) {
@@ -330,6 +348,10 @@ TestResponse HandleRequest(State& state, const TestRequest& request) {
     response = StatusResponse(ApiError(500, "InternalError", std::string("Internal error occurred: ") + error.what()));
   }
   record.status = response.status;
+  if (hold) {
+    record.held = true;
+    response.delay = hold->duration;
+  }
   state.requests.push_back(std::move(record));
   return response;
 }
