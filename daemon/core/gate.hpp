@@ -30,8 +30,9 @@ struct GateDecision {
 // One planned run as the gates see it.
 struct GateRequest {
   const ActionPlan* plan = nullptr;
-  std::string action;  // the configured action's name
-  std::string rule;    // the rule whose incident wants it; empty for a manual run
+  std::string action;        // the configured action's name
+  std::string rule;          // the rule whose incident wants it; empty for a manual run
+  std::string requested_by;  // "rule:NAME", or "api:TOKEN" for a manual run (approvals record it)
   int64_t incident_id = 0;
   // The incident's group labels, the rule's labels and the action's labels, merged (silences
   // match these), plus "action", "rule", "target".

@@ -7,6 +7,8 @@
 #include <boost/json/serialize.hpp>
 
 #include "daemon/engine/daemon_metrics.hpp"
+#include "daemon/engine/plan_changes.hpp"
+#include "daemon/gates/time_text.hpp"
 
 namespace runbookd {
 
@@ -126,6 +128,7 @@ GateRequest ActionPipeline::MakeGateRequest(const AttemptRequest& req, const Pip
   g.plan = &plan;
   g.action = action.name;
   g.rule = req.incident ? req.incident->rule : "";
+  g.requested_by = req.requested_by;
   g.incident_id = view ? view->id : 0;
   if (view) g.labels = view->group_labels;
   if (req.incident) {
@@ -264,9 +267,11 @@ asio::awaitable<AttemptResult> ActionPipeline::Attempt(AttemptRequest req,
     if (req.incident) {
       if (auto it = sequences_.find(*req.incident); it != sequences_.end()) it->second->pending_approval = ticket.id;
     }
-    Decide(
-        req, id, result,
-        GateDecision::Pending("approval", "approval " + std::to_string(ticket.id) + " requested", ticket.expires_at));
+    Decide(req, id, result,
+           GateDecision::Pending("approval",
+                                 "approval " + std::to_string(ticket.id) + " requested; no decision by " +
+                                     gates::ClockText(ticket.expires_at, clock_.WallNow()) + " is a deny",
+                                 ticket.expires_at));
     if (ports_.notify) {
       Notification n;
       n.kind = NotificationKind::kApprovalRequested;
@@ -326,7 +331,10 @@ asio::awaitable<AttemptResult> ActionPipeline::Attempt(AttemptRequest req,
       stale = "the plan no longer applies: " + fresh.summary;
     } else if (boost::json::serialize(fresh.observed) != boost::json::serialize(plan.observed) ||
                fresh.target != plan.target) {
-      stale = "the target changed since the plan; plan again";
+      std::string what;
+      for (const auto& c : ObservedChanges(plan.observed, fresh.observed)) what += (what.empty() ? "" : ", ") + c;
+      stale =
+          "the target changed since the plan (" + (what.empty() ? "other objects observed" : what) + "); plan again";
     }
   }
   if (!stale.empty()) {
@@ -362,13 +370,15 @@ asio::awaitable<AttemptResult> ActionPipeline::Attempt(AttemptRequest req,
   if (!dry_run) {
     if (ports_.record_run) ports_.record_run(gate);
     if (id && ports_.set_state) ports_.set_state(*id, store::IncidentState::kMitigating);
+    // On the timeline before the intent is: a crash mid-run leaves the reader the last step taken.
+    Note(id, store::TimelineKind::kAction, "executing " + action.name + ": " + plan.summary);
   }
   auto execution = runner_.Execute(std::move(run), std::move(plan));
   result.run = co_await std::move(execution);
   if (dry_run) {
     result.end = AttemptEnd::kDryRun;
     result.reason = "dry run: would have run " + action.name;
-    Note(id, store::TimelineKind::kAction, "would have run " + action.name + ": " + result.run.plan.summary);
+    Note(id, store::TimelineKind::kAction, result.reason + ": " + result.run.plan.summary);
     co_return result;
   }
   if (!result.run.outcome) {

@@ -142,6 +142,10 @@ class ActionPipeline {
   boost::asio::awaitable<AttemptResult> Attempt(AttemptRequest request,
                                                 std::function<void(const AttemptResult&)> on_pending = {});
 
+  // Intents a crash left running, now `interrupted`: each action is planned again to tell whether
+  // the run took effect, and that is put on the incident's timeline and announced. Never executed.
+  void ReviewInterrupted(std::vector<store::ActionIntentRecord> intents);
+
   size_t sequences_running() const { return sequences_.size(); }
   // Whether an attempt of this process waits for approval `id`.
   bool awaiting(int64_t approval_id) const { return awaited_.count(approval_id) > 0; }
@@ -153,6 +157,7 @@ class ActionPipeline {
     std::optional<int64_t> pending_approval;
   };
   boost::asio::awaitable<void> RunSequence(IncidentKey key, store::IncidentId id, std::shared_ptr<Sequence> sequence);
+  boost::asio::awaitable<void> ReviewInterruptedRun(store::ActionIntentRecord intent);
   boost::asio::awaitable<Verification> Verify(const IncidentKey& key, int before);
   boost::asio::awaitable<bool> Sleep(std::chrono::milliseconds d);
   void Decide(const AttemptRequest& req, std::optional<store::IncidentId> id, AttemptResult& result,

@@ -91,10 +91,15 @@ asio::awaitable<void> ActionPipeline::RunSequence(IncidentKey key, store::Incide
       case AttemptEnd::kDryRun:
         co_return;  // shadow mode: what would have run is recorded; nothing can be verified
       case AttemptEnd::kDenied: {
-        // A maintenance window or a dependency that is down explain themselves; anything else
-        // (budget, freeze, approval denied or expired, a changed target) needs a human.
-        const std::string gate = r.decisions.empty() ? "" : r.decisions.back().gate;
-        if (gate != "silence" && gate != "dependency") Escalate(key, id, r.reason);
+        // A maintenance window or a dependency that is down explain themselves, a cooldown (a
+        // budget denial that does not escalate) ends by itself, and a freeze paged once when it
+        // started, however many actions it stops; anything else (an open circuit, approval denied
+        // or expired, a changed target) needs a human.
+        const GateDecision* last = r.decisions.empty() ? nullptr : &r.decisions.back();
+        const std::string gate = last ? last->gate : "";
+        const bool explained =
+            gate == "silence" || gate == "dependency" || gate == "freeze" || (gate == "budget" && !last->escalate);
+        if (!explained) Escalate(key, id, r.reason);
         co_return;
       }
       case AttemptEnd::kBusy:
@@ -136,6 +141,7 @@ void ActionPipeline::Escalate(const IncidentKey& key, store::IncidentId id, cons
   if (!ports_.notify) return;
   Notification n;
   n.kind = NotificationKind::kEscalated;
+  n.state = "escalated";
   n.incident_id = id;
   n.rule = key.rule;
   n.text = why;

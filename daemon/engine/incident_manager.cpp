@@ -333,6 +333,9 @@ bool IncidentManager::ConditionHolds(const IncidentKey& key, const rules::Condit
 IncidentManager::ProbeCounts IncidentManager::CountProbes() const {
   ProbeCounts counts;
   for (const auto& [name, signal] : snapshot_.probes) {
+    // A probe that has not run yet says nothing of the observer: as "unknown" it would freeze
+    // every action, and page, at each start before the first results arrive.
+    if (!signal.last_reason) continue;
     switch (signal.state) {
       case ProbeStatus::kHealthy:
         ++counts.healthy;

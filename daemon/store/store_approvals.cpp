@@ -58,10 +58,13 @@ ApprovalChange RefusedAsDecided(ApprovalRecord approval) {
   return Refused(std::move(approval), refusal);
 }
 
+// "alice (\"pods stuck since 03:10\"), bob": the timeline shows who approved and why.
 std::string ApproversOf(const ApprovalRecord& approval) {
   std::string names;
   for (const auto& v : approval.votes) {
-    if (v.verdict == ApprovalVerdict::kApprove) names += (names.empty() ? "" : ", ") + v.approver;
+    if (v.verdict != ApprovalVerdict::kApprove) continue;
+    names += (names.empty() ? "" : ", ") + v.approver;
+    if (!v.comment.empty()) names += " (\"" + v.comment + "\")";
   }
   return names;
 }

@@ -91,7 +91,7 @@ TEST_CASE("approvals through runbookctl: quorum of two, duplicate voter, first d
   CHECK(second.exit_code == 0);
   const auto approved = ParseJson(second.out).as_object();
   CHECK(approved.at("state").as_string() == "approved");
-  CHECK(approved.at("reason").as_string() == "approved by alice, bob");
+  CHECK(approved.at("reason").as_string() == "approved by alice (\"diff looks right\"), bob");
   REQUIRE(approved.at("votes").as_array().size() == 2);
   CHECK(approved.at("votes").as_array()[0].at("comment").as_string() == "diff looks right");
   auto after = Ctl(dir, rb, "alice", {"deny", id});

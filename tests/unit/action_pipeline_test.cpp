@@ -224,7 +224,10 @@ TEST_CASE("pipeline: an approved plan whose target changed meanwhile is refused 
   REQUIRE(h.Finished(r));
   CHECK((*r)->end == AttemptEnd::kDenied);
   CHECK(h.action->executes == 0);
-  CHECK(h.invalidated == std::vector<std::string>{"the target changed since the plan; plan again"});
+  // The refusal names what changed.
+  CHECK(h.invalidated ==
+        std::vector<std::string>{
+            "the target changed since the plan (Deployment web (resourceVersion 100 -> 101)); plan again"});
   CHECK(h.TimelineHas("revalidate deny: the target changed since the plan"));
 }
 

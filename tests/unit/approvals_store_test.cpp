@@ -93,7 +93,7 @@ TEST_CASE("the store approves at a quorum of distinct approvers and refuses a se
   CHECK(second->decided);
   CHECK(second->approval.state == ApprovalState::kApproved);
   CHECK(second->approval.decided_at == At(3));
-  CHECK(second->approval.reason == "approved by alice, bob");
+  CHECK(second->approval.reason == "approved by alice, bob (\"checked the diff\")");  // with the comments
 
   const ApprovalRecord stored = store.GetApproval(id).value().value();
   CHECK(stored.state == ApprovalState::kApproved);
