@@ -7,6 +7,7 @@
 #include <charconv>
 #include <csignal>
 
+#include "daemon/app/acknowledge_route.hpp"
 #include "daemon/app/actions_route.hpp"
 #include "daemon/app/api_json.hpp"
 #include "daemon/app/approvals_route.hpp"
@@ -166,6 +167,9 @@ std::shared_ptr<const http::Router> Daemon::MakeRouter(const Generation& gen) {
                 if (!*result) co_return http::Response::Error(404, "not_found", "no incident " + raw);
                 co_return http::Response::Json(200, IncidentDetailJson(**result));
               });
+
+  router->Add("POST", "/api/v1/incidents/{id}/acknowledge", http::Role::kApprover,
+              MakeAcknowledgeHandler([this]() -> GatedActions& { return *gated_; }));
 
   router->Add("POST", "/api/v1/actions/{name}/run", http::Role::kOperator,
               MakeRunActionHandler(std::make_shared<const std::vector<ActionSettings>>(gen.settings.actions),
@@ -336,6 +340,15 @@ bool Daemon::OpenStore(const std::string& path) {
     std::fprintf(stderr, "runbookd: cannot start: reading %s: %s\n", path.c_str(), e.message.c_str());
     return false;
   }
+  // An acknowledged incident's ladder stays stopped: the acknowledgement is on its timeline.
+  std::map<store::IncidentId, WallTime> acknowledged;
+  for (const auto& incident : *open_incidents) {
+    auto detail = opened->GetIncident(incident.id);
+    if (!detail || !*detail) continue;
+    for (const auto& entry : (*detail)->timeline) {
+      if (entry.source.starts_with(kAckSourcePrefix)) acknowledged.emplace(incident.id, entry.at);
+    }
+  }
   // Budgets in force outlive restarts: a crash loop must not hand out a fresh budget.
   auto budgets = opened->LoadBudgets();
   if (!budgets) {
@@ -363,7 +376,7 @@ bool Daemon::OpenStore(const std::string& path) {
                                           *silences_, metrics_, logger_);
   gated_->RestoreBudgets(std::move(*budgets));
   gated_->ReviewInterrupted(*interrupted);
-  gated_->RestoreIncidents(*open_incidents);
+  gated_->RestoreIncidents(*open_incidents, acknowledged);
   logger_->info("store {}: {} open incidents, {} firing alerts", path, open_incidents->size(), firing->size());
   return true;
 }

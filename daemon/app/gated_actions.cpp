@@ -9,6 +9,7 @@
 #include "daemon/engine/incident_manager.hpp"
 #include "daemon/gates/approval_book.hpp"
 #include "daemon/gates/silence_book.hpp"
+#include "daemon/gates/time_text.hpp"
 #include "daemon/store/store_writer.hpp"
 
 namespace runbookd {
@@ -39,7 +40,12 @@ GatedActions::GatedActions(asio::any_io_executor executor, const Clock& clock, s
       hub_(std::make_unique<NotifyHub>(executor_, clock, metrics, logger_)),
       timer_(executor_) {
   pipeline_->SetPorts(MakePorts());
-  hub_->SetSilenced([this](const std::map<std::string, std::string>& labels) {
+  // The same labels as the pipeline's silence gate sees (the rule's own labels too), so that a
+  // silence that stops an incident's actions also holds its notifications.
+  hub_->SetSilenced([this](std::map<std::string, std::string> labels) {
+    if (auto rule = rule_labels_.find(labels["rule"]); rule != rule_labels_.end()) {
+      for (const auto& [k, v] : rule->second) labels.emplace(k, v);
+    }
     return !silences_.Matches(labels, clock_.WallNow()).empty();
   });
   approvals_.OnDecided([this](const gates::ApprovalDecision& d) {
@@ -74,7 +80,11 @@ void GatedActions::Configure(const Config& config) {
   settings.dry_run = config.server_dry_run || config.gates.dry_run;
   settings.bake_time = config.gates.bake_time;
   for (const auto& a : config.actions) settings.actions[a.name] = ToPipelineAction(a);
-  for (const auto& r : config.rules) settings.rules[r.name] = r;
+  rule_labels_.clear();
+  for (const auto& r : config.rules) {
+    settings.rules[r.name] = r;
+    rule_labels_[r.name] = std::map<std::string, std::string>(r.labels.begin(), r.labels.end());
+  }
   pipeline_->SetSettings(std::move(settings));
   hub_->SetConfig(config.notifiers, config.escalation);
 }
@@ -127,7 +137,8 @@ asio::awaitable<GateDecision> GatedActions::CheckHook(std::shared_ptr<const gate
 }
 
 asio::awaitable<ApprovalTicket> GatedActions::RequestApproval(GateRequest r, ActionPlan plan) {
-  const std::string requested_by = r.rule.empty() ? "operator" : "rule:" + r.rule;
+  const std::string requested_by =
+      !r.requested_by.empty() ? r.requested_by : (r.rule.empty() ? "operator" : "rule:" + r.rule);
   store::NewApproval request =
       gates::MakeApprovalRequest(r, plan, static_cast<int>(approval_.quorum), approval_.timeout, requested_by);
   const WallTime expires = request.expires_at;
@@ -145,11 +156,33 @@ GateDecision GatedActions::CheckFreeze(const GateRequest& request) {
 // The freeze pages once when it starts, whether or not an action was asking.
 void GatedActions::EvaluateFreeze(WallTime now) {
   const auto counts = incidents_.CountProbes();
+  const auto since = freeze_.frozen_since();
   const auto edge = freeze_.Evaluate(gates::ProbeStatusCounts{counts.healthy, counts.unhealthy, counts.unknown}, now);
+  // One page per freeze, resolved (same dedup key) when the freeze ends.
+  const auto page_key = [](WallTime start) {
+    return "runbookd-freeze-" +
+           std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(start.time_since_epoch()).count());
+  };
+  if (edge == gates::FreezeEdge::kEnded && since) {
+    Notification n;
+    n.kind = NotificationKind::kResolved;
+    n.action = "freeze";
+    n.dedup_key = page_key(*since);
+    n.text = "mass-failure freeze since " + gates::ClockText(*since, now) +
+             " ended: " + std::to_string(counts.unhealthy + counts.unknown) + " of " +
+             std::to_string(counts.healthy + counts.unhealthy + counts.unknown) +
+             " probes unhealthy or unknown; actions may run again";
+    n.summary = n.text;
+    n.at = now;
+    n.duration = std::chrono::duration_cast<std::chrono::seconds>(now - *since);
+    logger_->info("{}", n.text);
+    hub_->Notify(std::move(n));
+  }
   if (edge != gates::FreezeEdge::kStarted) return;
   Notification n;
   n.kind = NotificationKind::kEscalated;
   n.action = "freeze";
+  n.dedup_key = page_key(now);
   n.text = freeze_.Describe(now) + "; every action is frozen: check runbookd's own network, DNS and credentials";
   n.at = now;
   logger_->warn("{}", n.text);
@@ -210,35 +243,35 @@ void GatedActions::OnApprovalDecided(const store::ApprovalRecord& approval) {
                  });
 }
 
-void GatedActions::RestoreIncidents(const std::vector<store::IncidentRecord>& open) {
+void GatedActions::RestoreIncidents(const std::vector<store::IncidentRecord>& open,
+                                    const std::map<store::IncidentId, WallTime>& acknowledged) {
   for (const auto& r : open) {
     std::vector<std::pair<std::string, std::string>> labels(r.group_labels.begin(), r.group_labels.end());
-    hub_->Restore(r.id, IncidentKey{r.rule, r.group_key}, r.severity, std::move(labels), r.opened_at);
+    auto acked = acknowledged.find(r.id);
+    hub_->Restore(r.id, IncidentKey{r.rule, r.group_key}, r.severity, std::move(labels), r.opened_at,
+                  acked == acknowledged.end() ? std::nullopt : std::optional(acked->second));
   }
+}
+
+GatedActions::AckRefusal GatedActions::Acknowledge(store::IncidentId id, const std::string& who,
+                                                   const std::string& comment) {
+  const auto acked = hub_->acknowledged(id);
+  if (!incidents_.KeyOf(id) || !acked) return AckRefusal::kNotOpen;
+  if (*acked) return AckRefusal::kAlreadyAcknowledged;
+  const WallTime now = clock_.WallNow();
+  const std::string text = "acknowledged by " + who + (comment.empty() ? "" : ": " + comment);
+  // The source names who, so that a restart finds the acknowledgement on the timeline again.
+  Timeline(store::TimelineEntry{0, id, now, std::string(kAckSourcePrefix) + who, store::TimelineKind::kNote, text, {}});
+  logger_->info("incident {}: {}", id, text);
+  hub_->Acknowledge(id, text, now);
+  return AckRefusal::kNone;
 }
 
 void GatedActions::ReviewInterrupted(const std::vector<store::ActionIntentRecord>& intents) { interrupted_ = intents; }
 
 void GatedActions::Start() {
-  // Interrupted intents: recorded and announced, never run again. A human decides.
-  for (const auto& intent : interrupted_) {
-    const std::string message = "action " + intent.action + " (intent " + std::to_string(intent.id) + ") on " +
-                                intent.target + " was interrupted by a restart; it is not run again: check " +
-                                intent.target + " by hand";
-    logger_->warn("{}", message);
-    if (intent.incident_id) {
-      Timeline(store::TimelineEntry{
-          0, *intent.incident_id, clock_.WallNow(), "pipeline", store::TimelineKind::kAction, message, {}});
-      SetState(*intent.incident_id, store::IncidentState::kEscalated);
-    }
-    Notification n;
-    n.kind = NotificationKind::kEscalated;
-    n.incident_id = intent.incident_id.value_or(0);
-    n.action = intent.action;
-    n.text = message;
-    n.at = clock_.WallNow();
-    hub_->Notify(std::move(n));
-  }
+  // Interrupted intents: re-validated, recorded and announced, never run again. A human decides.
+  pipeline_->ReviewInterrupted(std::move(interrupted_));
   interrupted_.clear();
   hub_->Start();
   Tick();

@@ -2,9 +2,11 @@
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "daemon/app/item_settings.hpp"
@@ -39,6 +41,9 @@ class SilenceBook;
 // freeze, the approval hook and approvals) and the notification hub, fed by the incident manager.
 // Lives for the whole process (budgets, freezes and notifications outlive reloads); each config
 // generation reconfigures it.
+// Timeline source of an acknowledgement: "ack:" + who.
+inline constexpr std::string_view kAckSourcePrefix = "ack:";
+
 class GatedActions {
  public:
   struct Config {
@@ -62,7 +67,13 @@ class GatedActions {
   void ReviewInterrupted(const std::vector<store::ActionIntentRecord>& intents);
   void Configure(const Config& config);
   // Incidents the previous run left open: the hub keeps telling about them (and resolves them).
-  void RestoreIncidents(const std::vector<store::IncidentRecord>& open);
+  // `acknowledged`: when each acknowledged one was (their ladders stay stopped).
+  void RestoreIncidents(const std::vector<store::IncidentRecord>& open,
+                        const std::map<store::IncidentId, WallTime>& acknowledged = {});
+  // A human took open incident `id`: the ladder stops, the timeline and everyone told so far say
+  // who. kNone when done.
+  enum class AckRefusal { kNone, kNotOpen, kAlreadyAcknowledged };
+  AckRefusal Acknowledge(store::IncidentId id, const std::string& who, const std::string& comment);
   void Start();
   void Stop();
 
@@ -95,6 +106,7 @@ class GatedActions {
   std::shared_ptr<const gates::ExecHookGate> hook_;
   gates::ApprovalSettings approval_;
   std::vector<store::ActionIntentRecord> interrupted_;
+  std::map<std::string, std::map<std::string, std::string>> rule_labels_;  // by rule name
   boost::asio::steady_timer timer_;
   bool stopped_ = false;
 };

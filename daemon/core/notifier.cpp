@@ -16,6 +16,8 @@ std::string_view ToString(NotificationKind kind) {
       return "escalated";
     case NotificationKind::kResolved:
       return "resolved";
+    case NotificationKind::kAcknowledged:
+      return "acknowledged";
   }
   return "update";
 }

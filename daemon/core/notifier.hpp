@@ -23,6 +23,7 @@ enum class NotificationKind {
   kActionTaken,        // an action ran (or would have, in dry-run), with its outcome
   kEscalated,          // a step of the escalation ladder, a circuit that opened, a freeze
   kResolved,           // with duration and root cause
+  kAcknowledged,       // a human took the incident: the escalation ladder stops
 };
 std::string_view ToString(NotificationKind kind);  // "opened", "update", ...
 

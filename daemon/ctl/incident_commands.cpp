@@ -78,4 +78,20 @@ int ShowIncident(const ApiClient& api, const std::string& id, bool report, bool 
   return 0;
 }
 
+int AcknowledgeIncident(const ApiClient& api, const std::string& id, const std::string& comment, bool as_json) {
+  if (id.empty() || id.find_first_not_of("0123456789") != std::string::npos) {
+    std::fprintf(stderr, "runbookctl: incident id must be a positive integer, got \"%s\"\n", id.c_str());
+    return 2;
+  }
+  auto a = api.Post("/api/v1/incidents/" + id + "/acknowledge", json::serialize(json::object{{"comment", comment}}));
+  if (!a.error.empty()) return Fail(a);
+  if (as_json) {
+    std::printf("%s\n", json::serialize(a.body).c_str());
+    return 0;
+  }
+  std::printf("incident %s acknowledged by %s: its escalation stopped\n", id.c_str(),
+              Field(a.body.as_object(), "acknowledged_by").c_str());
+  return 0;
+}
+
 }  // namespace runbookd::ctl

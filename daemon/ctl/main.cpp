@@ -137,6 +137,10 @@ int main(int argc, char** argv) {
   bool report = false;
   incident->add_option("ID", incident_id, "incident id")->required();
   incident->add_flag("--report", report, "print as a post-incident summary");
+  auto* ack = app.add_subcommand("ack", "take an open incident: its escalation stops (approver token)")->fallthrough();
+  std::string ack_id, ack_comment;
+  ack->add_option("ID", ack_id, "incident id")->required();
+  ack->add_option("--comment", ack_comment, "what you are doing about it");
   auto* run = app.add_subcommand("run", "plan and run a configured action (operator token)");
   std::string run_action;
   std::vector<std::string> run_params;
@@ -190,6 +194,7 @@ int main(int argc, char** argv) {
   if (probes->parsed()) return Probes(api, as_json);
   if (incidents->parsed()) return runbookd::ctl::ListIncidents(api, all_incidents, as_json);
   if (incident->parsed()) return runbookd::ctl::ShowIncident(api, incident_id, report, as_json);
+  if (ack->parsed()) return runbookd::ctl::AcknowledgeIncident(api, ack_id, ack_comment, as_json);
   if (run->parsed()) return runbookd::ctl::RunAction(api, run_action, run_params, run_dry, as_json);
   if (approvals->parsed()) return runbookd::ctl::ListApprovals(api, as_json);
   if (approve->parsed()) return runbookd::ctl::VoteOnApproval(api, vote_id, true, vote_comment, as_json);

@@ -68,6 +68,10 @@ constexpr std::pair<std::string_view, std::string_view> kDefaults[] = {
     {"\u2705 [{{severity}}] INCIDENT #{{incident_id}} - {{rule}} RESOLVED",
      "Duration: {{duration}}\nRoot cause: {{root_cause}}\nImpact: {{summary}}\nOpened: {{opened_at}}, resolved: "
      "{{at}}\nDetails: {{incident_url}}"},
+    // acknowledged
+    {"\U0001F440 [{{severity}}] INCIDENT #{{incident_id}} - {{rule}} ACKNOWLEDGED",
+     "Status: {{state}}\nAcknowledged: {{text}}\nImpact: {{summary}}\nOpen since: {{opened_at}}\nDetails: "
+     "{{incident_url}}"},
 };
 
 std::string_view Trim(std::string_view s) {

@@ -99,6 +99,12 @@ TEST_CASE("pagerduty event: one dedup_key from trigger to resolve") {
   // Resolve needs nothing but the key, the action and the dedup_key.
   CHECK(*resolved ==
         json::object{{"routing_key", kRoutingKey}, {"event_action", "resolve"}, {"dedup_key", "runbookd-incident-12"}});
+  // A human's acknowledgement acknowledges the same alert, with as little.
+  const auto acknowledged = MakeEvent(Incident(NotificationKind::kAcknowledged), settings);
+  REQUIRE(acknowledged);
+  CHECK(*acknowledged == json::object{{"routing_key", kRoutingKey},
+                                      {"event_action", "acknowledge"},
+                                      {"dedup_key", "runbookd-incident-12"}});
 }
 
 TEST_CASE("pagerduty event: updates and action reports are not sent") {

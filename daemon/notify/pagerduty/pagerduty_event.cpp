@@ -63,6 +63,8 @@ std::string_view ToString(EventAction action) {
       return "trigger";
     case EventAction::kResolve:
       return "resolve";
+    case EventAction::kAcknowledge:
+      return "acknowledge";
   }
   return "none";
 }
@@ -75,6 +77,8 @@ EventAction EventActionFor(NotificationKind kind) {
       return EventAction::kTrigger;
     case NotificationKind::kResolved:
       return EventAction::kResolve;
+    case NotificationKind::kAcknowledged:
+      return EventAction::kAcknowledge;
     case NotificationKind::kUpdate:
     case NotificationKind::kActionTaken:
       return EventAction::kNone;
@@ -99,7 +103,8 @@ std::optional<json::object> MakeEvent(const Notification& n, const EventSettings
   event["routing_key"] = settings.routing_key.Reveal();
   event["event_action"] = ToString(action);
   event["dedup_key"] = DedupKey(n);
-  if (action == EventAction::kResolve) return event;  // PagerDuty needs nothing more to resolve
+  // PagerDuty needs nothing more to resolve or acknowledge the alert the dedup key names.
+  if (action == EventAction::kResolve || action == EventAction::kAcknowledge) return event;
 
   const RenderedMessage message = settings.templates.Render(n);
   const auto severity = settings.severity_map.find(n.severity);

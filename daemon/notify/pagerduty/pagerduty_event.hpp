@@ -18,6 +18,7 @@ enum class EventAction {
   kNone,  // not sent: PagerDuty is for paging, updates and action reports stay in chat
   kTrigger,
   kResolve,
+  kAcknowledge,
 };
 std::string_view ToString(EventAction action);
 
