@@ -76,6 +76,22 @@ struct Call {
   SteadyTime deadline;
 };
 
+// An API server, or a proxy in front of it, may echo the request's Authorization header in its
+// error text; the error goes into probe details, timelines and logs, so the credential is cut out.
+void RedactCredential(ApiError& error, const config::Secret& authorization) {
+  const std::string& header = authorization.Reveal();
+  if (header.empty()) return;
+  const auto space = header.find(' ');
+  for (const std::string& secret : {header, space == std::string::npos ? header : header.substr(space + 1)}) {
+    if (secret.empty()) continue;
+    for (std::string* text : {&error.message, &error.reason}) {
+      for (auto at = text->find(secret); at != std::string::npos; at = text->find(secret, at + 8)) {
+        text->replace(at, secret.size(), "<secret>");
+      }
+    }
+  }
+}
+
 // Paths start with '/', so a server written as "https://host:6443/" would give "//api/...".
 ConnectionSettings WithoutTrailingSlash(ConnectionSettings settings) {
   while (settings.server.size() > 1 && settings.server.back() == '/') settings.server.pop_back();
@@ -207,7 +223,9 @@ class ClientImpl final : public Client, public std::enable_shared_from_this<Clie
       if (response.status == 401 && attempt > 0) {
         logger_->warn("k8s {}: the API server rejected the refreshed credential too (401)", settings_.name);
       }
-      co_return DecodeResponse(call.method, call.path, response);
+      Reply reply = DecodeResponse(call.method, call.path, response);
+      RedactCredential(reply.error, got.credential.authorization);
+      co_return reply;
     }
   }
 #pragma GCC diagnostic pop
