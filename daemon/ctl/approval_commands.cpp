@@ -7,14 +7,14 @@ namespace runbookd::ctl {
 
 namespace json = boost::json;
 
-namespace {
-
 std::string Field(const json::object& o, std::string_view key) {
   const auto* v = o.if_contains(key);
   if (v == nullptr || v->is_null()) return "-";
   if (v->is_string()) return std::string(v->get_string());
   return json::serialize(*v);
 }
+
+namespace {
 
 std::string Votes(const json::object& o) { return Field(o, "approvals") + "/" + Field(o, "quorum"); }
 

@@ -1,6 +1,8 @@
 #pragma once
 
+#include <boost/json/object.hpp>
 #include <string>
+#include <string_view>
 
 #include "daemon/ctl/api_client.hpp"
 
@@ -10,6 +12,10 @@ namespace runbookd::ctl {
 // approved (...)" (or why runbookd could not be reached); returns 1. The approval and silence
 // commands print their failures this way.
 int ReportApiError(const ApiAnswer& answer);
+
+// A field of an API answer as text for a table: strings as they are, other values as JSON, "-"
+// when absent or null.
+std::string Field(const boost::json::object& o, std::string_view key);
 
 // Whether `id` is a positive integer; otherwise prints why and the caller exits 2 (usage).
 bool CheckId(const std::string& what, const std::string& id);

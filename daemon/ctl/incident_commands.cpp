@@ -3,18 +3,13 @@
 #include <boost/json.hpp>
 #include <cstdio>
 
+#include "daemon/ctl/approval_commands.hpp"
+
 namespace runbookd::ctl {
 
 namespace json = boost::json;
 
 namespace {
-
-std::string Field(const json::object& o, const char* key) {
-  const auto* v = o.if_contains(key);
-  if (v == nullptr || v->is_null()) return "-";
-  if (v->is_string()) return std::string(v->as_string());
-  return json::serialize(*v);
-}
 
 std::string Group(const json::object& o) {
   const auto* g = o.if_contains("group");
@@ -79,12 +74,9 @@ int ShowIncident(const ApiClient& api, const std::string& id, bool report, bool 
 }
 
 int AcknowledgeIncident(const ApiClient& api, const std::string& id, const std::string& comment, bool as_json) {
-  if (id.empty() || id.find_first_not_of("0123456789") != std::string::npos) {
-    std::fprintf(stderr, "runbookctl: incident id must be a positive integer, got \"%s\"\n", id.c_str());
-    return 2;
-  }
+  if (!CheckId("incident", id)) return 2;
   auto a = api.Post("/api/v1/incidents/" + id + "/acknowledge", json::serialize(json::object{{"comment", comment}}));
-  if (!a.error.empty()) return Fail(a);
+  if (!a.error.empty()) return ReportApiError(a);
   if (as_json) {
     std::printf("%s\n", json::serialize(a.body).c_str());
     return 0;

@@ -11,13 +11,6 @@ namespace json = boost::json;
 
 namespace {
 
-std::string Field(const json::object& o, std::string_view key) {
-  const auto* v = o.if_contains(key);
-  if (v == nullptr || v->is_null()) return "-";
-  if (v->is_string()) return std::string(v->get_string());
-  return json::serialize(*v);
-}
-
 // name="value",name=~"regex": the matchers as amtool prints them.
 std::string Matchers(const json::object& o) {
   const auto* m = o.if_contains("matchers");
