@@ -1,8 +1,8 @@
 #include "daemon/app/acknowledge_route.hpp"
 
 #include <boost/json.hpp>
-#include <charconv>
 
+#include "daemon/app/api_json.hpp"
 #include "daemon/app/approvals_route.hpp"
 
 namespace runbookd {
@@ -13,11 +13,9 @@ namespace json = boost::json;
 http::Handler MakeAcknowledgeHandler(std::function<GatedActions&()> gated) {
   return [gated](const http::Request& req) -> asio::awaitable<http::Response> {
     const std::string& raw = req.path_params.at("id");
-    store::IncidentId id = 0;
-    auto [end, ec] = std::from_chars(raw.data(), raw.data() + raw.size(), id);
-    if (ec != std::errc() || end != raw.data() + raw.size() || id <= 0) {
-      co_return http::Response::Error(400, "bad_request", "incident id must be a positive integer");
-    }
+    const auto parsed = ParsePathId(raw);
+    if (!parsed) co_return http::Response::Error(400, "bad_request", "incident id must be a positive integer");
+    const store::IncidentId id = *parsed;
     std::string error;
     auto comment = ParseVoteBody(req.body, error);
     if (!comment) co_return http::Response::Error(400, "bad_request", error);

@@ -2,6 +2,7 @@
 
 #include <boost/json/array.hpp>
 #include <boost/json/parse.hpp>
+#include <charconv>
 #include <ctime>
 
 namespace runbookd {
@@ -85,6 +86,13 @@ std::optional<boost::json::object> ParseObjectBody(const std::string& body, std:
     return std::nullopt;
   }
   return std::move(v.get_object());
+}
+
+std::optional<int64_t> ParsePathId(const std::string& raw) {
+  int64_t id = 0;
+  auto [end, ec] = std::from_chars(raw.data(), raw.data() + raw.size(), id);
+  if (ec != std::errc() || end != raw.data() + raw.size() || id <= 0) return std::nullopt;
+  return id;
 }
 
 }  // namespace runbookd

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <boost/json/object.hpp>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -17,6 +18,9 @@ std::string Rfc3339(WallTime t);
 boost::json::object ProbeViewJson(const ProbeView& view);
 boost::json::object IncidentJson(const store::IncidentRecord& incident);
 boost::json::object IncidentDetailJson(const store::IncidentDetail& detail);
+
+// A path parameter that must be a positive integer id (incidents, approvals, silences), or nullopt.
+std::optional<int64_t> ParsePathId(const std::string& raw);
 
 // A request body that must be one JSON object. nullopt with `error` naming the JSON path
 // ("$: not valid JSON: ...", "$: expected <expected>") otherwise.

@@ -1,7 +1,6 @@
 #include "daemon/app/approvals_route.hpp"
 
 #include <boost/json.hpp>
-#include <charconv>
 
 #include "daemon/app/api_json.hpp"
 
@@ -17,14 +16,6 @@ json::value OptionalTime(const std::optional<WallTime>& t) { return t ? json::va
 template <typename T>
 json::value OptionalNumber(const std::optional<T>& n) {
   return n ? json::value(*n) : json::value();
-}
-
-// A positive integer id from the path, or nullopt.
-std::optional<store::ApprovalId> ParseId(const std::string& raw) {
-  store::ApprovalId id = 0;
-  auto [end, ec] = std::from_chars(raw.data(), raw.data() + raw.size(), id);
-  if (ec != std::errc() || end != raw.data() + raw.size() || id <= 0) return std::nullopt;
-  return id;
 }
 
 }  // namespace
@@ -109,7 +100,7 @@ http::Handler MakeVoteHandler(std::function<gates::ApprovalBook&()> book, const 
                               store::ApprovalVerdict verdict) {
   return [book, &clock, verdict](const http::Request& req) -> asio::awaitable<http::Response> {
     const std::string& raw = req.path_params.at("id");
-    const auto id = ParseId(raw);
+    const auto id = ParsePathId(raw);
     if (!id) co_return http::Response::Error(400, "bad_request", "approval id must be a positive integer");
     std::string error;
     auto comment = ParseVoteBody(req.body, error);

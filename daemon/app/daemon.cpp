@@ -4,7 +4,6 @@
 
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/json.hpp>
-#include <charconv>
 #include <csignal>
 
 #include "daemon/app/acknowledge_route.hpp"
@@ -155,11 +154,10 @@ std::shared_ptr<const http::Router> Daemon::MakeRouter(const Generation& gen) {
   router->Add("GET", "/api/v1/incidents/{id}", http::Role::kReader,
               [this](const http::Request& req) -> asio::awaitable<http::Response> {
                 const std::string& raw = req.path_params.at("id");
-                store::IncidentId id = 0;
-                auto [end, ec] = std::from_chars(raw.data(), raw.data() + raw.size(), id);
-                if (ec != std::errc() || end != raw.data() + raw.size() || id <= 0) {
+                const auto parsed = ParsePathId(raw);
+                if (!parsed)
                   co_return http::Response::Error(400, "bad_request", "incident id must be a positive integer");
-                }
+                const store::IncidentId id = *parsed;
                 auto get = Await<store::Result<std::optional<store::IncidentDetail>>>(
                     [this, id](auto done) { incidents_->GetIncident(id, std::move(done)); });
                 auto result = co_await std::move(get);

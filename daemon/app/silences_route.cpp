@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <boost/json.hpp>
-#include <charconv>
 
 #include "config/duration.hpp"
 #include "daemon/app/api_json.hpp"
@@ -74,13 +73,6 @@ std::optional<WallTime> ParseTime(const json::value& v, const std::string& path,
   auto t = text ? k8s::ParseRfc3339(*text) : std::nullopt;
   if (!t) error = path + ": expected an RFC 3339 time such as 2024-05-01T10:00:00Z";
   return t;
-}
-
-std::optional<store::SilenceId> ParseId(const std::string& raw) {
-  store::SilenceId id = 0;
-  auto [end, ec] = std::from_chars(raw.data(), raw.data() + raw.size(), id);
-  if (ec != std::errc() || end != raw.data() + raw.size() || id <= 0) return std::nullopt;
-  return id;
 }
 
 http::Response Failure(const gates::SilenceAnswer& a) {
@@ -215,7 +207,7 @@ http::Handler MakeAddSilenceHandler(std::function<gates::SilenceBook&()> book, c
 
 http::Handler MakeExpireSilenceHandler(std::function<gates::SilenceBook&()> book, const Clock& clock) {
   return [book, &clock](const http::Request& req) -> asio::awaitable<http::Response> {
-    const auto id = ParseId(req.path_params.at("id"));
+    const auto id = ParsePathId(req.path_params.at("id"));
     if (!id) co_return http::Response::Error(400, "bad_request", "silence id must be a positive integer");
     const WallTime now = clock.WallNow();
     auto expire = book().Expire(*id, now);
