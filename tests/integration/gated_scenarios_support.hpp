@@ -143,6 +143,45 @@ inline std::string KubernetesConnectionYaml(const std::string& kubeconfig) {
   return "connections:\n  prod: { type: kubernetes, kubeconfig: " + kubeconfig + " }\n";
 }
 
+// One `probes:` entry: http probe `name` polling `url` every second, healthy on 200.
+inline std::string HttpProbeYaml(const std::string& name, const std::string& url, const std::string& timeout) {
+  return "  - name: " + name + "\n    type: http\n    interval: 1s\n    timeout: " + timeout + "\n    spec: { url: \"" +
+         url + "\", expect_status: [200] }\n";
+}
+
+// What differs between the bad-rollout scenarios' configs (see BadRolloutYaml).
+struct BadRolloutParts {
+  std::string probe = "shop-api";  // the http probe on the shop's endpoint
+  std::string action_extra;        // more keys of action rollback-backend, each line indented by 4
+  std::string rule;                // APIEndpointDown's keys after `severity:`, each line indented by 4
+};
+
+// `probes:`, `actions:` and `rules:` of a bad-rollout scenario: one http probe on the shop's
+// endpoint, action rollback-backend (undo ecommerce-backend's rollout) and rule APIEndpointDown.
+inline std::string BadRolloutYaml(const std::string& shop_url, const BadRolloutParts& parts) {
+  return "probes:\n" + HttpProbeYaml(parts.probe, shop_url, "900ms") + R"(actions:
+  - name: rollback-backend
+    type: k8s_rollout_undo
+    connection: prod
+)" + parts.action_extra +
+         R"(    spec: { namespace: production, deployment: ecommerce-backend }
+rules:
+  - name: APIEndpointDown
+    severity: critical
+)" + parts.rule;
+}
+
+// APIEndpointDown's keys when it matches only while shop-api fails right after a rollout, and then
+// always rolls back; `extra` (e.g. resolve_after) goes before `then:`.
+inline std::string RecentRolloutRuleYaml(const std::string& extra) {
+  return R"(    when:
+      all:
+        - { probe: shop-api, status: unhealthy }
+        - recent_rollout: { connection: prod, namespace: production, deployment: ecommerce-backend, within: 30m }
+)" + extra +
+         "    then: [ { action: rollback-backend } ]\n";
+}
+
 // The revision the Deployment runs (its deployment.kubernetes.io/revision annotation), 0 if none.
 inline int DeploymentRevision(const FakeKube& kube) {
   auto dep = kube.Get("Deployment", kube_fixtures::kNamespace, kube_fixtures::kDeployment);
@@ -164,6 +203,29 @@ inline kube_fixtures::DeploymentWithHistory LoadRecentRollout(FakeKube& kube) {
   kube.Put(current);
   return loaded;
 }
+
+// The fake cluster's options when it demands the bearer token the kubeconfig presents.
+inline FakeKubeOptions BearerKube() {
+  FakeKubeOptions options;
+  options.auth = KubeAuth::kBearerToken;
+  return options;
+}
+
+// The bad-rollout world: a fake cluster whose ecommerce-backend rolled out revision 3 a minute ago,
+// a shop endpoint that is down while revision 3 runs, the Slack / PagerDuty fakes, and a state dir
+// holding the API tokens and the notifiers' secrets.
+struct BadRolloutWorld {
+  FakeKube kube{BearerKube()};
+  kube_fixtures::DeploymentWithHistory loaded = LoadRecentRollout(kube);
+  ChatFakes chat;
+  ShopEndpoint shop{[this] { return DeploymentRevision(kube) != 3; }};
+  TempDir dir;
+
+  BadRolloutWorld() {
+    WriteTokens(dir);
+    chat.WriteSecrets(dir);
+  }
+};
 
 // Polls the incident list until an incident of `rule` is there; its id, or "" after `limit`.
 inline std::string WaitForIncident(const TempDir& dir, const RunbookdProcess& rb, const std::string& rule,

@@ -16,8 +16,6 @@ namespace fx = runbookd::testing::kube_fixtures;
 
 namespace {
 
-bool Has(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
-
 bool Paged(const ChatFakes& chat, const std::string& kind) {
   const auto kinds = PagerDutyKinds(chat);
   return std::find(kinds.begin(), kinds.end(), kind) != kinds.end();
@@ -38,12 +36,8 @@ TEST_CASE("scenario 4a: an approval nobody answers expires as a deny, nothing ru
   REQUIRE(rb.WaitReady());
   const TempDir& dir = world.dir;
 
-  const std::string id = WaitForIncident(dir, rb, "APIEndpointDown");
+  const auto [id, approval] = WaitForPendingRollback(dir, rb);
   INFO(rb.Log());
-  REQUIRE(!id.empty());
-  std::string approval;
-  REQUIRE(PollUntil([&] { return !(approval = PendingApprovalOf(dir, rb, "rollback-backend")).empty(); },
-                    std::chrono::seconds(30)));
 
   // Nobody votes. The expiry is the decision: a deny, then a page.
   std::string timeline = WaitForTimeline(dir, rb, id, "escalated: ", std::chrono::seconds(60));
@@ -84,12 +78,8 @@ TEST_CASE("scenario 4b: approving a plan whose Deployment changed meanwhile is r
   REQUIRE(rb.WaitReady());
   const TempDir& dir = world.dir;
 
-  const std::string id = WaitForIncident(dir, rb, "APIEndpointDown");
+  const auto [id, approval] = WaitForPendingRollback(dir, rb);
   INFO(rb.Log());
-  REQUIRE(!id.empty());
-  std::string approval;
-  REQUIRE(PollUntil([&] { return !(approval = PendingApprovalOf(dir, rb, "rollback-backend")).empty(); },
-                    std::chrono::seconds(30)));
 
   // Someone annotates the Deployment by hand: same revision, a new resourceVersion.
   auto dep = world.kube.Get("Deployment", fx::kNamespace, fx::kDeployment);

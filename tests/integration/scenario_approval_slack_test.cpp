@@ -17,8 +17,6 @@ using namespace runbookd::testing::scenarios;
 
 namespace {
 
-bool Has(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
-
 std::string FormEncode(const std::string& text) {
   std::string out;
   for (unsigned char c : text) {
@@ -61,12 +59,8 @@ TEST_CASE("scenario 1 through Slack: a signed Approve click runs the rollback on
   REQUIRE(rb.WaitReady());
   const TempDir& dir = world.dir;
 
-  const std::string id = WaitForIncident(dir, rb, "APIEndpointDown");
+  const auto [id, approval] = WaitForPendingRollback(dir, rb);
   INFO(rb.Log());
-  REQUIRE(!id.empty());
-  std::string approval;
-  REQUIRE(PollUntil([&] { return !(approval = PendingApprovalOf(dir, rb, "rollback-backend")).empty(); },
-                    std::chrono::seconds(30)));
   REQUIRE(PollUntil([&] { return world.chat.SlackCount("runbookd_approve") == 1; }, std::chrono::seconds(30)));
 
   // Signed with another secret: refused, and the approval still waits.

@@ -12,56 +12,23 @@
 
 namespace runbookd::testing::scenarios {
 
-inline FakeKubeOptions BearerKube() {
-  FakeKubeOptions options;
-  options.auth = KubeAuth::kBearerToken;
-  return options;
-}
-
-struct ApprovalWorld {
-  FakeKube kube{BearerKube()};
-  kube_fixtures::DeploymentWithHistory loaded = LoadRecentRollout(kube);
-  ChatFakes chat;
-  ShopEndpoint shop{[this] { return DeploymentRevision(kube) != 3; }};
-  TempDir dir;
-
-  ApprovalWorld() {
-    WriteTokens(dir);
-    chat.WriteSecrets(dir);
-  }
-
+// The bad-rollout world with the config of these scenarios.
+struct ApprovalWorld : BadRolloutWorld {
   // The daemon's config; `approval_timeout` is how long an approval waits for a human.
   std::string Config(const std::string& approval_timeout) const {
     return std::string(kApprovalsConfig) + KubernetesConnectionYaml(kube.WriteKubeconfig(dir.path())) +
-           chat.NotifiersYaml() + R"(probes:
-  - name: api-endpoint
-    type: http
-    interval: 1s
-    timeout: 900ms
-    spec: { url: ")" +
-           shop.Url() +
-           R"(", expect_status: [200] }
-actions:
-  - name: rollback-backend
-    type: k8s_rollout_undo
-    connection: prod
-    approval: required
-    spec: { namespace: production, deployment: ecommerce-backend }
-rules:
-  - name: APIEndpointDown
-    severity: critical
-    labels: { service: ecommerce-backend }
+           chat.NotifiersYaml() +
+           BadRolloutYaml(shop.Url(), {.probe = "api-endpoint",
+                                       .action_extra = "    approval: required\n",
+                                       .rule = R"(    labels: { service: ecommerce-backend }
     when: { probe: api-endpoint, status: unhealthy }
     for: 2s
     resolve_after: 6s
     then:
       - action: rollback-backend
         if: { recent_rollout: { connection: prod, namespace: production, deployment: ecommerce-backend, within: 30m } }
-gates:
-  approval: { timeout: )" +
-           approval_timeout + R"( }
-  verify: { bake_time: 3s }
-)";
+)"}) +
+           "gates:\n  approval: { timeout: " + approval_timeout + " }\n  verify: { bake_time: 3s }\n";
   }
 
   // Writes (anything but GET) the cluster received for the Deployment, as "METHOD path".
@@ -96,6 +63,23 @@ inline std::string PendingApprovalOf(const TempDir& dir, const RunbookdProcess& 
   return id;
 }
 
+// APIEndpointDown's incident and the pending approval of its rollback (ids as text).
+struct PendingRollback {
+  std::string incident;
+  std::string approval;
+};
+
+// Waits for the incident and then for its rollback's pending approval; REQUIREs both.
+inline PendingRollback WaitForPendingRollback(const TempDir& dir, const RunbookdProcess& rb) {
+  PendingRollback out;
+  out.incident = WaitForIncident(dir, rb, "APIEndpointDown");
+  INFO(rb.Log());
+  REQUIRE(!out.incident.empty());
+  REQUIRE(PollUntil([&] { return !(out.approval = PendingApprovalOf(dir, rb, "rollback-backend")).empty(); },
+                    std::chrono::seconds(30)));
+  return out;
+}
+
 // The incident's state as `runbookctl incidents --all` lists it ("" when it is not listed).
 inline std::string IncidentState(const TempDir& dir, const RunbookdProcess& rb, const std::string& id) {
   const auto listed = Ctl(dir, rb, "reader", {"--output", "json", "incidents", "--all"});
@@ -107,6 +91,9 @@ inline std::string IncidentState(const TempDir& dir, const RunbookdProcess& rb, 
   }
   return "";
 }
+
+// Whether `part` occurs in `text`.
+inline bool Has(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
 
 // Whether every one of `parts` occurs in `text`, in this order (a timeline read top to bottom).
 inline bool InOrder(const std::string& text, const std::vector<std::string>& parts) {

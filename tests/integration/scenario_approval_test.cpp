@@ -14,26 +14,15 @@ using namespace runbookd::testing;
 using namespace runbookd::testing::scenarios;
 namespace fx = runbookd::testing::kube_fixtures;
 
-namespace {
-
-bool Has(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
-
-}  // namespace
-
 TEST_CASE("scenario 1: a bad rollout is rolled back once after runbookctl approve, verified and resolved") {
   ApprovalWorld world;
   RunbookdProcess rb(world.dir, world.Config("15m"));
   REQUIRE(rb.WaitReady());
   const TempDir& dir = world.dir;
 
-  const std::string id = WaitForIncident(dir, rb, "APIEndpointDown");
-  INFO(rb.Log());
-  REQUIRE(!id.empty());
-
   // The plan waits for a human: the approval is listed, and nothing was written to the cluster.
-  std::string approval;
-  REQUIRE(PollUntil([&] { return !(approval = PendingApprovalOf(dir, rb, "rollback-backend")).empty(); },
-                    std::chrono::seconds(30)));
+  const auto [id, approval] = WaitForPendingRollback(dir, rb);
+  INFO(rb.Log());
   std::string timeline = WaitForTimeline(dir, rb, id, "approval " + approval + " requested");
   INFO(timeline);
   CHECK(Has(timeline, "planned rollback-backend: "));

@@ -60,14 +60,8 @@ class FlakyApi {
 };
 
 std::string Config(const std::string& kubeconfig, const ShopEndpoint& shop, const ChatFakes& chat) {
-  return std::string(kApprovalsConfig) + KubernetesConnectionYaml(kubeconfig) + R"(probes:
-  - name: api-endpoint
-    type: http
-    interval: 1s
-    timeout: 1s
-    spec: { url: ")" +
-         shop.Url() + R"(", expect_status: [200] }
-actions:
+  return std::string(kApprovalsConfig) + KubernetesConnectionYaml(kubeconfig) + "probes:\n" +
+         HttpProbeYaml("api-endpoint", shop.Url(), "1s") + R"(actions:
   - name: restart-backend
     type: k8s_rollout_restart
     connection: prod
@@ -126,9 +120,7 @@ std::chrono::system_clock::time_point CooldownOver(const std::string& restarted_
 }  // namespace
 
 TEST_CASE("scenario 3: a flapping target: the cooldown holds a restart back, the budget stops the third and pages") {
-  FakeKubeOptions kube_options;
-  kube_options.auth = KubeAuth::kBearerToken;
-  FakeKube kube(kube_options);
+  FakeKube kube(BearerKube());
   kube_fixtures::LoadDeploymentWithHistory(kube);
   FlakyApi api(kube);
   ShopEndpoint shop([&] { return api.Healthy(); });

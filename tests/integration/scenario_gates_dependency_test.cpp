@@ -32,13 +32,8 @@ std::string Config(const std::string& kubeconfig, const FakeAws& aws, const Shop
   return std::string(kApprovalsConfig) + KubernetesConnectionYaml(kubeconfig) + "  shop-aws: " + aws.ConnectionYaml() +
          R"(
 probes:
-  - name: api-endpoint
-    type: http
-    interval: 1s
-    timeout: 1s
-    spec: { url: ")" +
-         shop.Url() + R"(", expect_status: [200] }
-  - name: shop-postgres
+)" + HttpProbeYaml("api-endpoint", shop.Url(), "1s") +
+         R"(  - name: shop-postgres
     type: postgres
     interval: 2s
     timeout: 2s
@@ -85,9 +80,7 @@ size_t Pages(const ChatFakes& chat, const std::string& kind, const std::string& 
 }  // namespace
 
 TEST_CASE("scenario 2: with the database down the rollback is held back and the database rule escalates") {
-  FakeKubeOptions kube_options;
-  kube_options.auth = KubeAuth::kBearerToken;
-  FakeKube kube(kube_options);
+  FakeKube kube(BearerKube());
   LoadRecentRollout(kube);
   auto aws = FakeAws::Start();
   aws->SetState(AwsState());

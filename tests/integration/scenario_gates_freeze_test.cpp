@@ -60,9 +60,7 @@ rules:
 }  // namespace
 
 TEST_CASE("scenario 6: three of five probes failing at once freeze every action and page once") {
-  FakeKubeOptions kube_options;
-  kube_options.auth = KubeAuth::kBearerToken;
-  FakeKube kube(kube_options);
+  FakeKube kube(BearerKube());
   kube_fixtures::LoadDeploymentWithHistory(kube);
   ChatFakes chat;
   // The first three endpoints fail together, as they would behind one broken route.

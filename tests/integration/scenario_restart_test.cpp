@@ -6,6 +6,7 @@
 #include <signal.h>
 
 #include <catch2/catch.hpp>
+#include <functional>
 #include <memory>
 
 #include "daemon/store/store.hpp"
@@ -21,32 +22,10 @@ namespace {
 const std::string kDeploymentPath =
     "/apis/apps/v1/namespaces/" + std::string(fx::kNamespace) + "/deployments/" + std::string(fx::kDeployment);
 
-std::string Config(const ChatFakes& chat, const std::string& kubeconfig, const std::string& shop_url) {
-  return std::string(kApprovalsConfig) + KubernetesConnectionYaml(kubeconfig) + R"(probes:
-  - name: shop-api
-    type: http
-    interval: 1s
-    timeout: 900ms
-    spec: { url: ")" +
-         shop_url +
-         R"(", expect_status: [200] }
-actions:
-  - name: rollback-backend
-    type: k8s_rollout_undo
-    connection: prod
-    spec: { namespace: production, deployment: ecommerce-backend }
-rules:
-  - name: APIEndpointDown
-    severity: critical
-    when:
-      all:
-        - { probe: shop-api, status: unhealthy }
-        - recent_rollout: { connection: prod, namespace: production, deployment: ecommerce-backend, within: 30m }
-    resolve_after: 2s
-    then: [ { action: rollback-backend } ]
-gates:
-  verify: { bake_time: 2s }
-)" + chat.NotifiersYaml();
+std::string Config(const BadRolloutWorld& world) {
+  return std::string(kApprovalsConfig) + KubernetesConnectionYaml(world.kube.WriteKubeconfig(world.dir.path())) +
+         BadRolloutYaml(world.shop.Url(), {.rule = RecentRolloutRuleYaml("    resolve_after: 2s\n")}) +
+         "gates:\n  verify: { bake_time: 2s }\n" + world.chat.NotifiersYaml();
 }
 
 // Requests that change the Deployment (anything but a read), held ones included.
@@ -141,54 +120,43 @@ void CheckNeverRanTwice(FakeKube& kube, const TempDir& dir, const Restarted& res
   CHECK(std::to_string(intents[0].incident_id.value_or(0)) == restarted.incident);
 }
 
+// One half of the scenario: the held PATCH's fate is `held`. After the restart the Deployment runs
+// `revision`, and the timeline and Slack say what re-validation `found` and its `verdict` on the
+// rollback; `check_settled` then checks how the incident ended.
+void RunKilledRollback(
+    HeldRequest held, int revision, const std::string& found, const std::string& verdict,
+    const std::function<void(const BadRolloutWorld&, const RunbookdProcess&, const Restarted&)>& check_settled) {
+  BadRolloutWorld world;
+  const std::string config = Config(world);
+  std::unique_ptr<RunbookdProcess> rb;
+
+  const auto restarted = KillMidRollbackAndRestart(world.kube, world.chat, world.dir, config, rb, held);
+  CHECK(DeploymentRevision(world.kube) == revision);
+  CHECK(restarted.timeline.find(found) != std::string::npos);
+  CHECK(restarted.timeline.find(verdict) != std::string::npos);
+  CHECK(world.chat.SlackCount(verdict) >= 1);
+  check_settled(world, *rb, restarted);
+  CheckNeverRanTwice(world.kube, world.dir, restarted, rb);
+}
+
 }  // namespace
 
 TEST_CASE("scenario 5 SIGKILL during a rollback the API server applied then restart re-validates and never reruns") {
-  FakeKubeOptions options;
-  options.auth = KubeAuth::kBearerToken;
-  FakeKube kube(options);
-  LoadRecentRollout(kube);
-  ShopEndpoint shop([&] { return DeploymentRevision(kube) != 3; });
-  ChatFakes chat;
-  TempDir dir;
-  WriteTokens(dir);
-  chat.WriteSecrets(dir);
-  const std::string config = Config(chat, kube.WriteKubeconfig(dir.path()), shop.Url());
-  std::unique_ptr<RunbookdProcess> rb;
-
-  const auto restarted = KillMidRollbackAndRestart(kube, chat, dir, config, rb, HeldRequest::kApplied);
   // The PATCH was applied before the kill: revision 4 runs revision 2's template.
-  CHECK(DeploymentRevision(kube) == 4);
-  CHECK(restarted.timeline.find("changed since the plan") != std::string::npos);
-  CHECK(restarted.timeline.find("most likely took effect") != std::string::npos);
-  CHECK(chat.SlackCount("most likely took effect") >= 1);
-  // The shop is healthy again, so the incident resolves by itself; nothing ran on the way.
-  const std::string resolved = WaitForTimeline(dir, *rb, restarted.incident, "state=resolved");
-  CHECK(resolved.find("state=resolved") != std::string::npos);
-  CheckNeverRanTwice(kube, dir, restarted, rb);
+  RunKilledRollback(HeldRequest::kApplied, 4, "changed since the plan", "most likely took effect",
+                    [](const BadRolloutWorld& world, const RunbookdProcess& rb, const Restarted& restarted) {
+                      // The shop is healthy again, so the incident resolves by itself; nothing ran on the way.
+                      const std::string resolved = WaitForTimeline(world.dir, rb, restarted.incident, "state=resolved");
+                      CHECK(resolved.find("state=resolved") != std::string::npos);
+                    });
 }
 
 TEST_CASE(
     "scenario 5 SIGKILL during a rollback whose PATCH never got through then restart re-validates and never reruns") {
-  FakeKubeOptions options;
-  options.auth = KubeAuth::kBearerToken;
-  FakeKube kube(options);
-  LoadRecentRollout(kube);
-  ShopEndpoint shop([&] { return DeploymentRevision(kube) != 3; });
-  ChatFakes chat;
-  TempDir dir;
-  WriteTokens(dir);
-  chat.WriteSecrets(dir);
-  const std::string config = Config(chat, kube.WriteKubeconfig(dir.path()), shop.Url());
-  std::unique_ptr<RunbookdProcess> rb;
-
-  const auto restarted = KillMidRollbackAndRestart(kube, chat, dir, config, rb, HeldRequest::kNotApplied);
   // Nothing changed: the Deployment is still on the bad revision, and runbookd says so instead of
   // running the rollback blindly again; a human decides.
-  CHECK(DeploymentRevision(kube) == 3);
-  CHECK(restarted.timeline.find("unchanged since the plan") != std::string::npos);
-  CHECK(restarted.timeline.find("did not take effect") != std::string::npos);
-  CHECK(chat.SlackCount("did not take effect") >= 1);
-  CHECK(restarted.timeline.find("state=escalated") != std::string::npos);
-  CheckNeverRanTwice(kube, dir, restarted, rb);
+  RunKilledRollback(HeldRequest::kNotApplied, 3, "unchanged since the plan", "did not take effect",
+                    [](const BadRolloutWorld&, const RunbookdProcess&, const Restarted& restarted) {
+                      CHECK(restarted.timeline.find("state=escalated") != std::string::npos);
+                    });
 }

@@ -18,47 +18,19 @@ namespace {
 const char* kWouldAct = "runbookd_would_act_total{action=\"rollback-backend\"}";
 
 // `action_extra` goes into the action's entry, `gates` is the whole `gates:` block.
-std::string Config(const ChatFakes& chat, const std::string& kubeconfig, const std::string& shop_url,
-                   const std::string& action_extra, const std::string& gates) {
-  return std::string(kApprovalsConfig) + KubernetesConnectionYaml(kubeconfig) + R"(probes:
-  - name: shop-api
-    type: http
-    interval: 1s
-    timeout: 900ms
-    spec: { url: ")" +
-         shop_url +
-         R"(", expect_status: [200] }
-actions:
-  - name: rollback-backend
-    type: k8s_rollout_undo
-    connection: prod
-)" + action_extra +
-         R"(    spec: { namespace: production, deployment: ecommerce-backend }
-rules:
-  - name: APIEndpointDown
-    severity: critical
-    when:
-      all:
-        - { probe: shop-api, status: unhealthy }
-        - recent_rollout: { connection: prod, namespace: production, deployment: ecommerce-backend, within: 30m }
-    then: [ { action: rollback-backend } ]
-)" + gates +
-         chat.NotifiersYaml();
+std::string Config(const BadRolloutWorld& world, const std::string& action_extra, const std::string& gates) {
+  return std::string(kApprovalsConfig) + KubernetesConnectionYaml(world.kube.WriteKubeconfig(world.dir.path())) +
+         BadRolloutYaml(world.shop.Url(), {.action_extra = action_extra, .rule = RecentRolloutRuleYaml("")}) + gates +
+         world.chat.NotifiersYaml();
 }
 
 // Runs the rule-driven rollback in shadow mode and checks everything the scenario promises.
 void RunShadowScenario(const std::string& action_extra, const std::string& gates) {
-  FakeKubeOptions options;
-  options.auth = KubeAuth::kBearerToken;
-  FakeKube kube(options);
-  LoadRecentRollout(kube);
+  BadRolloutWorld world;
+  const FakeKube& kube = world.kube;
+  const TempDir& dir = world.dir;
   const auto before = kube.Snapshot();
-  ShopEndpoint shop([&] { return DeploymentRevision(kube) != 3; });
-  ChatFakes chat;
-  TempDir dir;
-  WriteTokens(dir);
-  chat.WriteSecrets(dir);
-  RunbookdProcess rb(dir, Config(chat, kube.WriteKubeconfig(dir.path()), shop.Url(), action_extra, gates));
+  RunbookdProcess rb(dir, Config(world, action_extra, gates));
   REQUIRE(rb.WaitReady());
   const std::string id = WaitForIncident(dir, rb, "APIEndpointDown");
   INFO(rb.Log());
