@@ -117,6 +117,7 @@ TEST_CASE("daemon secrets: no secret in logs, API answers, errors, metrics, runb
 
   // The hook refuses the pod deletion (and saw the plan); manual runs and dry runs.
   const auto refused = ctl("operator", {"run", "delete-crashlooping"});
+  INFO(refused.out << refused.err);
   CHECK(refused.out.find("approval hook approval-hook.sh refused (exit 1)") != std::string::npos);
   ctl("operator", {"run", "rollback-backend", "--dry-run"});
   ctl("operator", {"run", "rds-failover", "--dry-run"});
