@@ -116,6 +116,15 @@ TEST_CASE("daemon secrets: no secret in logs, API answers, errors, metrics, runb
   if (rollback == 0) FAIL(scenarios::IncidentText(dir, rb, shop_incident) + rb.Log());
 
   // The hook refuses the pod deletion (and saw the plan); manual runs and dry runs.
+  // The pod list's two echoed failures are the workload probe's to meet, not the deletion's plan.
+  REQUIRE(PollUntil(
+      [&] {
+        size_t failed = 0;
+        for (const auto& r : kube.Requests())
+          failed += r.status == 500 && r.path == "/api/v1/namespaces/production/pods";
+        return failed >= 2;
+      },
+      kLimit));
   const auto refused = ctl("operator", {"run", "delete-crashlooping"});
   INFO(refused.out << refused.err);
   CHECK(refused.out.find("approval hook approval-hook.sh refused (exit 1)") != std::string::npos);
