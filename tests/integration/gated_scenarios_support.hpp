@@ -7,7 +7,6 @@
 #include <boost/json.hpp>
 #include <catch2/catch.hpp>
 #include <chrono>
-#include <ctime>
 #include <functional>
 #include <string>
 #include <vector>
@@ -191,18 +190,7 @@ inline int DeploymentRevision(const FakeKube& kube) {
   return rev && rev->is_string() ? std::stoi(std::string(rev->as_string())) : 0;
 }
 
-// Loads the Deployment with three revisions whose newest ReplicaSet was created a minute ago:
-// a recent rollout, as `recent_rollout` conditions see it.
-inline kube_fixtures::DeploymentWithHistory LoadRecentRollout(FakeKube& kube) {
-  auto loaded = kube_fixtures::LoadDeploymentWithHistory(kube);
-  const auto now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now()) - 60;
-  char created[32];
-  std::strftime(created, sizeof created, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
-  auto current = loaded.replica_sets.back();
-  current["metadata"].as_object()["creationTimestamp"] = created;
-  kube.Put(current);
-  return loaded;
-}
+using kube_fixtures::LoadRecentRollout;
 
 // The fake cluster's options when it demands the bearer token the kubeconfig presents.
 inline FakeKubeOptions BearerKube() {

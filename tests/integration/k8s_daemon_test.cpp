@@ -5,7 +5,6 @@
 
 #include <boost/json.hpp>
 #include <catch2/catch.hpp>
-#include <ctime>
 
 #include "daemon/store/store.hpp"
 #include "tests/support/fake_kube.hpp"
@@ -190,14 +189,7 @@ TEST_CASE("runbookd against the fake cluster: a fresh bad rollout opens an incid
   FakeKubeOptions options;
   options.auth = KubeAuth::kBearerToken;
   FakeKube kube(options);
-  auto loaded = fx::LoadDeploymentWithHistory(kube);
-  // The current revision's ReplicaSet was created a minute ago: the rollout is recent.
-  const auto now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now()) - 60;
-  char created[32];
-  std::strftime(created, sizeof created, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
-  auto current = loaded.replica_sets.back();
-  current["metadata"].as_object()["creationTimestamp"] = created;
-  kube.Put(current);
+  fx::LoadRecentRollout(kube);  // the current revision's ReplicaSet was created a minute ago
   kube.Put(fx::MakePod({.name = "ecommerce-backend-7d9f-crash", .state = fx::PodState::kCrashLoopBackOff}));
   TempDir dir;
   dir.Write("reader.token", "reader-secret\n");

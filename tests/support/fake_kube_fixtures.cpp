@@ -4,7 +4,9 @@
 
 #include "tests/support/fake_kube_fixtures.hpp"
 
+#include <chrono>
 #include <cstdio>
+#include <ctime>
 
 #include "tests/support/fake_kube_internal.hpp"
 
@@ -189,6 +191,17 @@ DeploymentWithHistory LoadDeploymentWithHistory(FakeKube& kube, const Deployment
   made.deployment = kube.Put(made.deployment);
   for (auto& rs : made.replica_sets) rs = kube.Put(rs);
   return made;
+}
+
+DeploymentWithHistory LoadRecentRollout(FakeKube& kube) {
+  DeploymentWithHistory loaded = LoadDeploymentWithHistory(kube);
+  const std::time_t now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now()) - 60;
+  char created[32];
+  std::strftime(created, sizeof created, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
+  json::object current = loaded.replica_sets.back();
+  current["metadata"].as_object()["creationTimestamp"] = created;
+  kube.Put(std::move(current));
+  return loaded;
 }
 
 json::object MakePod(const PodOptions& options) {

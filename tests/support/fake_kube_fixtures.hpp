@@ -49,6 +49,9 @@ std::string TemplateHash(const boost::json::object& pod_template);
 DeploymentWithHistory MakeDeploymentWithHistory(const DeploymentFixtureOptions& options = {});
 // Puts the Deployment and its ReplicaSets into the fake.
 DeploymentWithHistory LoadDeploymentWithHistory(FakeKube& kube, const DeploymentFixtureOptions& options = {});
+// The same, with the newest ReplicaSet created a minute ago (by the wall clock): a recent rollout,
+// as `recent_rollout` conditions see it.
+DeploymentWithHistory LoadRecentRollout(FakeKube& kube);
 
 // ---- pods ----
 
